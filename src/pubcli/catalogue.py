@@ -1,0 +1,205 @@
+"""Read the catalogue file: decode, parse, locate entries and validate them (SPEC 1 and 5)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli
+
+from pubcli.errors import CatalogueError
+from pubcli.model import Publication
+from pubcli.safe_text import one_line
+from pubcli.validation import entry_label, title_date_key, validate_entry
+
+CURRENT_SCHEMA_VERSION = 1
+TOP_LEVEL_KEYS = ("publications", "schema_version")
+_BOM = "\ufeff"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in the catalogue, where it is, and whether it hides the entry."""
+
+    path: str
+    line: int
+    label: str
+    message: str
+    skips_entry: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.label}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """The valid publications of a catalogue file, in file order, and its problems."""
+
+    path: str
+    """The catalogue's name as shown in messages."""
+    publications: list[Publication]
+    problems: list[Problem] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    """The line of each publication's ``[[publications]]`` header."""
+
+
+def read_text(path: Path, display: str) -> str:
+    """Read the file as UTF-8 (a leading byte-order mark is dropped)."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise CatalogueError(
+            f"cannot read catalogue {one_line(display)}: it is a directory"
+        ) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise CatalogueError(f"cannot read catalogue {one_line(display)}: {reason}") from None
+    return decode(data, display)
+
+
+def decode(data: bytes, display: str) -> str:
+    """Decode catalogue bytes, naming the line and column of the first invalid byte."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise CatalogueError(
+            f"{one_line(display)}:{line}:{column}: not valid UTF-8 "
+            f"(byte 0x{data[error.start]:02x})"
+        ) from None
+    return text.removeprefix(_BOM)
+
+
+def parse_toml(text: str, display: str) -> dict[str, Any]:
+    """Parse TOML text, reporting a syntax error with its line and column."""
+    try:
+        return tomli.loads(text)
+    except tomli.TOMLDecodeError as error:
+        raise CatalogueError(
+            f"{one_line(display)}:{error.lineno}:{error.colno}: "
+            f"invalid TOML: {one_line(error.msg)}"
+        ) from None
+
+
+_HEADER = r"^[ \t]*\[\[[ \t]*(?:publications|\"publications\"|'publications')[ \t]*\]\]"
+_HEADER_LINE = re.compile(_HEADER, re.MULTILINE)
+_TOKEN = re.compile(
+    rf"(?P<header>{_HEADER})"
+    r'|(?P<basic_ml>""")'
+    r"|(?P<literal_ml>''')"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'[^'\n]*'"
+    r"|#[^\n]*",
+    re.MULTILINE,
+)
+# After an opening delimiter: the body, the closing delimiter, and up to two quotes
+# that TOML lets a body end with (""""" closes a string that ends in "").
+_BASIC_ML_REST = re.compile(r'(?:[^"\\]|\\[\s\S]|"(?!""))*"""(?:""?)?')
+_LITERAL_ML_REST = re.compile(r"(?:[^']|'(?!''))*'''(?:''?)?")
+
+
+def header_lines(text: str, entry_count: int) -> list[int]:
+    """Return the line of each ``[[publications]]`` header, in order.
+
+    A header-like line may sit inside a multi-line string; only when the quick count
+    disagrees with the parsed entries is the text scanned token by token.
+    """
+    quick = [text.count("\n", 0, match.start()) + 1 for match in _HEADER_LINE.finditer(text)]
+    if len(quick) == entry_count:
+        return quick
+    lines: list[int] = []
+    position = 0
+    while match := _TOKEN.search(text, position):
+        position = match.end()
+        if match.group("header"):
+            lines.append(text.count("\n", 0, match.start()) + 1)
+        elif match.group("basic_ml") or match.group("literal_ml"):
+            rest = _BASIC_ML_REST if match.group("basic_ml") else _LITERAL_ML_REST
+            end = rest.match(text, position)
+            position = end.end() if end else len(text)
+    return lines
+
+
+def _key_line(text: str, key: str) -> int:
+    match = re.search(rf"^[ \t]*(?:{re.escape(key)}|\"{re.escape(key)}\")[ \t]*[=.]", text, re.M)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
+def entries_of(document: dict[str, Any], display: str) -> list[Any]:
+    """Return the raw entries, refusing a ``publications`` that is not an array of tables."""
+    entries = document.get("publications", [])
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise CatalogueError(f"{one_line(display)}: 'publications' must be an array of tables")
+    return entries
+
+
+def check_document(document: dict[str, Any], text: str, display: str) -> Catalogue:
+    """Validate a parsed document: every entry, duplicate ids, duplicate titles and dates."""
+    entries = entries_of(document, display)
+    problems = _top_level_problems(document, text, display)
+    lines = header_lines(text, len(entries))
+    if len(lines) != len(entries):
+        # An inline array of tables has no headers: point at the key itself.
+        lines = [_key_line(text, "publications")] * len(entries)
+
+    publications: list[Publication] = []
+    publication_lines: list[int] = []
+    first_line_of_id: dict[str, int] = {}
+    first_of_title_date: dict[tuple[str, Any], Publication] = {}
+    for raw, line in zip(entries, lines, strict=True):
+        label = entry_label(raw)
+        publication, messages = validate_entry(raw)
+        raw_id = raw.get("id")
+        if isinstance(raw_id, str):
+            if raw_id in first_line_of_id:
+                messages.append(f"duplicate id (first used at line {first_line_of_id[raw_id]})")
+                publication = None
+            else:
+                first_line_of_id[raw_id] = line
+        problems += [Problem(display, line, label, message) for message in messages]
+        if publication is None or messages:
+            continue
+        key = title_date_key(publication)
+        earlier = first_of_title_date.setdefault(key, publication)
+        if earlier is not publication:
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    label,
+                    f"same title and date as '{earlier.id}'",
+                    skips_entry=False,
+                )
+            )
+        publications.append(publication)
+        publication_lines.append(line)
+    return Catalogue(display, publications, problems, publication_lines)
+
+
+def _top_level_problems(document: dict[str, Any], text: str, display: str) -> list[Problem]:
+    problems = [
+        Problem(display, _key_line(text, key), "(top level)", f"unknown key {one_line(key)!r}")
+        for key in document
+        if key not in TOP_LEVEL_KEYS
+    ]
+    if "schema_version" in document:
+        version = document["schema_version"]
+        if type(version) is not int or version != CURRENT_SCHEMA_VERSION:
+            problems.append(
+                Problem(
+                    display,
+                    _key_line(text, "schema_version"),
+                    "(top level)",
+                    f"schema_version must be the integer {CURRENT_SCHEMA_VERSION}",
+                )
+            )
+    return problems
+
+
+def load_catalogue(path: Path, display: str) -> Catalogue:
+    """Read, parse and validate the catalogue at ``path``."""
+    text = read_text(path, display)
+    return check_document(parse_toml(text, display), text, display)

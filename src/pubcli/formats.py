@@ -1,0 +1,147 @@
+"""The machine output formats of list and filter: json, jsonl, csv, tsv, ids (SPEC section 4).
+
+Every function here returns plain text and never styles it: scripts read it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from pubcli.errors import UsageError
+from pubcli.model import FIELD_NAMES, Publication
+from pubcli.safe_text import escape_controls, one_line
+
+FORMATS = ("table", "json", "jsonl", "csv", "tsv", "ids")
+SHORT_COLUMNS: tuple[str, ...] = ("id", "date", "type", "title")
+DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "table": SHORT_COLUMNS,
+    "tsv": SHORT_COLUMNS,
+    "ids": ("id",),
+    "json": FIELD_NAMES,
+    "jsonl": FIELD_NAMES,
+    "csv": FIELD_NAMES,
+}
+LIST_SEPARATOR = "; "
+
+# json.dumps leaves DEL, C1 and lone surrogates raw even though JSON allows escaping them.
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\ud800-\udfff]")
+_TSV_BREAKS = re.compile(r"[\t\n\r]+")
+
+
+def parse_columns(text: str) -> tuple[str, ...]:
+    """Parse ``--columns id,title``: known names only, in the order given."""
+    names = tuple(name.strip().lower() for name in text.split(","))
+    unknown = [name for name in names if name not in FIELD_NAMES]
+    if unknown or not any(names):
+        shown = ", ".join(repr(one_line(name)) for name in unknown) or "(none)"
+        raise UsageError(
+            f"unknown column {shown} for --columns; valid columns: {', '.join(FIELD_NAMES)}"
+        )
+    return names
+
+
+def record(publication: Publication, columns: Sequence[str]) -> dict[str, Any]:
+    """The JSON object of a publication, with just ``columns`` in that order."""
+    full = publication.to_record()
+    return {name: full[name] for name in columns}
+
+
+def cell_text(publication: Publication, column: str) -> str:
+    """One field as flat text: lists joined by ``; ``, an absent date or url empty."""
+    value = getattr(publication, column)
+    if column in ("components", "topics"):
+        return LIST_SEPARATOR.join(value)
+    if column == "date":
+        return value.isoformat() if value else ""
+    return value or ""
+
+
+def _dump_json(value: object, *, indent: int | None, ascii_only: bool) -> str:
+    separators = None if indent else (",", ":")
+    text = json.dumps(value, ensure_ascii=ascii_only, indent=indent, separators=separators)
+    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def json_chunks(
+    publications: Iterable[Publication], columns: Sequence[str], *, ascii_only: bool = False
+) -> Iterator[str]:
+    """One JSON array, indented 2, streamed object by object; ``[]`` when empty."""
+    opener = "[\n"
+    for publication in publications:
+        text = _dump_json(record(publication, columns), indent=2, ascii_only=ascii_only)
+        yield opener + "  " + text.replace("\n", "\n  ")
+        opener = ",\n"
+    yield "[]\n" if opener == "[\n" else "\n]\n"
+
+
+def jsonl_chunks(
+    publications: Iterable[Publication], columns: Sequence[str], *, ascii_only: bool = False
+) -> Iterator[str]:
+    """One compact JSON object per line."""
+    for publication in publications:
+        yield _dump_json(record(publication, columns), indent=None, ascii_only=ascii_only) + "\n"
+
+
+def csv_chunks(publications: Iterable[Publication], columns: Sequence[str]) -> Iterator[str]:
+    """RFC 4180 CSV (CRLF line ends, quoted where needed), header row first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for publication in publications:
+        writer.writerow([escape_controls(cell_text(publication, name)) for name in columns])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def tsv_line(publication: Publication, columns: Sequence[str]) -> str:
+    """One tab-separated line; tabs and line breaks inside values become single spaces."""
+    cells = (one_line(_TSV_BREAKS.sub(" ", cell_text(publication, name))) for name in columns)
+    return "\t".join(cells) + "\n"
+
+
+def tsv_chunks(publications: Iterable[Publication], columns: Sequence[str]) -> Iterator[str]:
+    """Tab-separated values, no header."""
+    for publication in publications:
+        yield tsv_line(publication, columns)
+
+
+def machine_chunks(
+    publications: Iterable[Publication],
+    output_format: str,
+    columns: Sequence[str],
+    *,
+    ascii_only: bool = False,
+) -> Iterator[str]:
+    """Stream ``publications`` in a machine format (every format but ``table``)."""
+    if output_format == "json":
+        return json_chunks(publications, columns, ascii_only=ascii_only)
+    if output_format == "jsonl":
+        return jsonl_chunks(publications, columns, ascii_only=ascii_only)
+    if output_format == "csv":
+        return csv_chunks(publications, columns)
+    if output_format in ("tsv", "ids"):
+        return tsv_chunks(publications, columns)
+    raise UsageError(f"unknown format {one_line(output_format)!r}")
+
+
+def detail_text(publication: Publication) -> str:
+    """Every field as ``field: value`` lines; a summary's later lines are indented by two."""
+    lines = []
+    for name in FIELD_NAMES:
+        value = one_line(cell_text(publication, name)) if name != "summary" else ""
+        if name == "summary":
+            value = escape_controls(publication.summary).replace("\n", "\n  ")
+        lines.append(f"{name}: {value}".rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def detail_json(publication: Publication, *, ascii_only: bool = False) -> str:
+    """One publication as an indented JSON object."""
+    return _dump_json(publication.to_record(), indent=2, ascii_only=ascii_only) + "\n"

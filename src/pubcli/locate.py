@@ -1,0 +1,33 @@
+"""Decide which catalogue file a command works on (SPEC section 2)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pubcli.errors import CatalogueNotFoundError
+
+ENV_VAR = "PUBCLI_CATALOGUE"
+RELATIVE_PATH = Path("data") / "publications.toml"
+
+
+def find_catalogue(option: str | None, environ: Mapping[str, str], cwd: Path) -> tuple[Path, str]:
+    """Return the catalogue's path and the name to show for it in messages.
+
+    The ``--catalogue`` option wins, then ``$PUBCLI_CATALOGUE``, then
+    ``data/publications.toml`` in ``cwd`` or its nearest parent that has one.
+    """
+    if option:
+        return Path(option), option
+    from_env = environ.get(ENV_VAR)
+    if from_env:
+        return Path(from_env), from_env
+    for directory in (cwd, *cwd.parents):
+        candidate = directory / RELATIVE_PATH
+        if candidate.is_file():
+            return candidate, os.path.relpath(candidate, cwd)
+    raise CatalogueNotFoundError(
+        f"no catalogue found: pass --catalogue PATH, set {ENV_VAR}, "
+        f"or run inside a directory that has {RELATIVE_PATH.as_posix()}"
+    )

@@ -1,0 +1,155 @@
+"""Choose and order publications: filter criteria, sort orders, id lookup (SPEC section 3)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import difflib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from pubcli.errors import NoMatchError, UsageError
+from pubcli.model import Publication
+from pubcli.safe_text import one_line
+
+SORT_KEYS = ("date", "title", "id", "type")
+
+_PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def parse_date_bound(text: str, *, end: bool, option: str) -> datetime.date:
+    """Turn ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` into the first (or, with ``end``, last) day."""
+    match = _PARTIAL_DATE.fullmatch(text.strip())
+    problem = f"invalid date {one_line(text)!r} for {option}: expected YYYY, YYYY-MM or YYYY-MM-DD"
+    if not match:
+        raise UsageError(problem)
+    year, month, day = (int(part) if part else None for part in match.groups())
+    assert year is not None
+    try:
+        if month is None:
+            return datetime.date(year, 12, 31) if end else datetime.date(year, 1, 1)
+        if day is None:
+            last = calendar.monthrange(year, month)[1]
+            return datetime.date(year, month, last if end else 1)
+        return datetime.date(year, month, day)
+    except ValueError:
+        raise UsageError(f"{problem} (no such day)") from None
+
+
+def parse_iso_date(text: str) -> datetime.date | None:
+    """Parse a full ``YYYY-MM-DD`` date, or return None when it is not a real one."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def searchable_text(publication: Publication) -> str:
+    """The casefolded text that ``--text`` searches, fields kept apart by NUL."""
+    parts = (
+        publication.id,
+        publication.title,
+        publication.type,
+        publication.summary,
+        *publication.components,
+        *publication.topics,
+    )
+    return "\0".join(parts).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Criteria:
+    """What ``filter`` asks for: any value of one criterion, every criterion given."""
+
+    types: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    texts: tuple[str, ...] = ()
+    since: datetime.date | None = None
+    until: datetime.date | None = None
+
+    def matcher(self) -> Callable[[Publication], bool]:
+        """Return a predicate that is true for the publications these criteria select."""
+        types = {value.casefold() for value in self.types}
+        components = {value.casefold() for value in self.components}
+        topics = {value.casefold() for value in self.topics}
+        word_sets = [text.casefold().split() for text in self.texts]
+        since, until = self.since, self.until
+
+        def matches(publication: Publication) -> bool:
+            if types and publication.type.casefold() not in types:
+                return False
+            if components and components.isdisjoint(c.casefold() for c in publication.components):
+                return False
+            if topics and topics.isdisjoint(t.casefold() for t in publication.topics):
+                return False
+            if since is not None or until is not None:
+                if publication.date is None:
+                    return False
+                if since is not None and publication.date < since:
+                    return False
+                if until is not None and publication.date > until:
+                    return False
+            if word_sets:
+                haystack = searchable_text(publication)
+                if not any(all(word in haystack for word in words) for words in word_sets):
+                    return False
+            return True
+
+        return matches
+
+
+def select(publications: Iterable[Publication], criteria: Criteria) -> list[Publication]:
+    """Return the publications that match ``criteria``, in their original order."""
+    matches = criteria.matcher()
+    return [publication for publication in publications if matches(publication)]
+
+
+def _tie_break(publication: Publication) -> tuple[str, str]:
+    return publication.title.casefold(), publication.id.casefold()
+
+
+def sort_publications(
+    publications: Iterable[Publication], key: str = "date", *, reverse: bool = False
+) -> list[Publication]:
+    """Order publications: by date newest first (undated last), or by a text field ascending.
+
+    Ties are broken by title, then id, ignoring case; ``reverse`` flips the whole result.
+    """
+    if key == "date":
+        ordered = sorted(
+            publications,
+            key=lambda p: (
+                p.date is None,
+                -p.date.toordinal() if p.date else 0,
+                *_tie_break(p),
+            ),
+        )
+    elif key in ("title", "id", "type"):
+        ordered = sorted(publications, key=lambda p: (getattr(p, key).casefold(), *_tie_break(p)))
+    else:
+        raise UsageError(f"unknown sort key {one_line(key)!r}: choose from {', '.join(SORT_KEYS)}")
+    if reverse:
+        ordered.reverse()
+    return ordered
+
+
+def find_by_id(publications: Sequence[Publication], wanted: str) -> Publication:
+    """Find one publication by its full id or by a prefix that only one id starts with."""
+    ids = {publication.id: publication for publication in publications}
+    for candidate in dict.fromkeys((wanted, wanted.strip().lower())):
+        if candidate in ids:
+            return ids[candidate]
+    prefix = wanted.strip().lower()
+    starting = sorted(id_ for id_ in ids if prefix and id_.startswith(prefix))
+    if len(starting) == 1:
+        return ids[starting[0]]
+    shown = one_line(wanted)
+    if starting:
+        raise NoMatchError(f"{shown!r} is ambiguous; it starts {', '.join(starting)}")
+    closest = difflib.get_close_matches(prefix, list(ids), n=3, cutoff=0.5)
+    hint = f"; closest: {', '.join(closest)}" if closest else ""
+    raise NoMatchError(f"no publication with id {shown!r}{hint}")

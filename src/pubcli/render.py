@@ -1,0 +1,99 @@
+"""The human views: a Rich table of publications and one publication in full.
+
+Imported only when a table or a full view is printed, since Rich is slow to import.
+Every cell is a ``Text`` built from escaped data, so catalogue text is never markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import IO
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+
+from pubcli.formats import cell_text
+from pubcli.model import Publication
+from pubcli.safe_text import escape_controls, one_line
+
+_HEADINGS = {
+    "id": "ID",
+    "title": "Title",
+    "type": "Type",
+    "date": "Date",
+    "components": "Components",
+    "topics": "Topics",
+    "summary": "Summary",
+    "url": "URL",
+}
+
+
+def make_console(file: IO[str]) -> Console:
+    """A console that prints data literally: no markup, emoji or highlighting."""
+    return Console(file=file, markup=False, emoji=False, highlight=False)
+
+
+def count_caption(count: int) -> str:
+    """``1 publication`` or ``N publications``."""
+    return f"{count} publication{'' if count == 1 else 's'}"
+
+
+def _cell(publication: Publication, column: str) -> Text:
+    text = cell_text(publication, column)
+    if column == "url" and text:
+        return Text(one_line(text), style=Style(link=text))
+    if column == "summary":
+        return Text(escape_controls(text))
+    return Text(one_line(text))
+
+
+def publications_table(
+    publications: Sequence[Publication], columns: Sequence[str], width: int
+) -> Table:
+    """A table of ``columns`` that wraps long text to fit ``width``, with the count as caption.
+
+    Titles and summaries get the room; ids and other short fields are capped at a share
+    of the width, so that a narrow terminal still shows most of each title on a line.
+    """
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        caption=count_caption(len(publications)),
+        header_style="bold",
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+    )
+    for column in columns:
+        if column == "date":
+            table.add_column(_HEADINGS[column], no_wrap=True, min_width=10, style="cyan")
+        elif column == "id":
+            table.add_column(
+                _HEADINGS[column], overflow="fold", style="bold", max_width=max(12, width // 4)
+            )
+        elif column in ("title", "summary"):
+            table.add_column(_HEADINGS[column], overflow="fold")
+        else:
+            table.add_column(_HEADINGS[column], overflow="fold", max_width=max(8, width // 6))
+    for publication in publications:
+        table.add_row(*(_cell(publication, column) for column in columns))
+    return table
+
+
+_DETAIL_FIELDS = ("id", "type", "date", "components", "topics", "url")
+
+
+def publication_view(publication: Publication) -> RenderableType:
+    """Every field of one publication in a panel, the summary wrapped below them."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for column in _DETAIL_FIELDS:
+        value = _cell(publication, column)
+        grid.add_row(column, value if value.plain else Text("-", style="dim"))
+    parts: list[RenderableType] = [Text(one_line(publication.title), style="bold"), Text(""), grid]
+    if publication.summary:
+        parts += [Text(""), Text(escape_controls(publication.summary))]
+    return Panel(Group(*parts), box=box.ROUNDED, expand=False)

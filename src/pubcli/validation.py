@@ -1,0 +1,153 @@
+"""Check raw entries against the rules of SPEC section 1 and build publications."""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pubcli.model import FIELD_NAMES, REQUIRED_FIELDS, Publication
+from pubcli.safe_text import one_line
+
+ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_ID_LENGTH = 80
+
+# One-line fields refuse every control character and the Unicode line separators.
+_ONE_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# A summary may hold newlines and tabs, nothing else of the kind.
+_SUMMARY_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_URL_PATTERN = re.compile(r"(?i)https?://[^\s/?#@]+(?:@[^\s/?#]+)?(?:[/?#]\S*)?")
+
+
+def _describe_char(char: str) -> str:
+    if char == "\n":
+        return "a newline"
+    if char == "\r":
+        return "a carriage return"
+    if char in "\u2028\u2029":
+        return f"a line separator (\\u{ord(char):04x})"
+    return f"a control character (\\x{ord(char):02x})"
+
+
+def _check_one_line(key: str, value: object) -> list[str]:
+    if not isinstance(value, str):
+        return [f"'{key}' must be a string"]
+    if not value.strip():
+        return [f"'{key}' is blank"]
+    bad = _ONE_LINE_FORBIDDEN.search(value)
+    if bad:
+        return [f"'{key}' contains {_describe_char(bad.group())}"]
+    return []
+
+
+def _check_string_list(key: str, value: object, *, required: bool) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        return [f"'{key}' must be an array of strings"]
+    if required and not value:
+        return [f"'{key}' needs at least one value"]
+    problems = []
+    for position, item in enumerate(value, start=1):
+        for problem in _check_one_line(key, item):
+            problems.append(problem.replace(f"'{key}'", f"'{key}' value {position}", 1))
+    return problems
+
+
+def _check_id(value: object) -> list[str]:
+    if not isinstance(value, str):
+        return ["'id' must be a string"]
+    if not ID_PATTERN.fullmatch(value):
+        return [
+            f"id {one_line(value)!r} is not a lowercase slug "
+            "(letters a-z, digits and single hyphens, such as 'mpp-policy-guidance')"
+        ]
+    if len(value) > MAX_ID_LENGTH:
+        return [f"id is {len(value)} characters long; at most {MAX_ID_LENGTH} are allowed"]
+    return []
+
+
+def _check_date(value: object) -> list[str]:
+    # datetime is a subclass of date; a TOML datetime is not a catalogue date.
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return []
+    if isinstance(value, str):
+        return [
+            f"'date' must be a TOML date such as 2019-08-28, not the string {one_line(value)!r}"
+        ]
+    return ["'date' must be a TOML local date such as 2019-08-28"]
+
+
+def _check_summary(value: object) -> list[str]:
+    if not isinstance(value, str):
+        return ["'summary' must be a string"]
+    bad = _SUMMARY_FORBIDDEN.search(value)
+    if bad:
+        return [f"'summary' contains {_describe_char(bad.group())}"]
+    return []
+
+
+def _check_url(value: object) -> list[str]:
+    if not isinstance(value, str):
+        return ["'url' must be a string"]
+    if not _URL_PATTERN.fullmatch(value) or _ONE_LINE_FORBIDDEN.search(value):
+        return [f"'url' {one_line(value)!r} is not an absolute http:// or https:// URL"]
+    return []
+
+
+def _unknown_key_problem(key: str) -> str:
+    close = difflib.get_close_matches(key, FIELD_NAMES, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown key {one_line(key)!r}{hint}"
+
+
+def validate_entry(raw: object) -> tuple[Publication | None, list[str]]:
+    """Check one raw entry; return the publication (None if invalid) and every problem."""
+    if not isinstance(raw, Mapping):
+        return None, ["entry must be a table"]
+    problems: list[str] = []
+    problems += [_unknown_key_problem(key) for key in raw if key not in FIELD_NAMES]
+    problems += [f"missing required key '{key}'" for key in REQUIRED_FIELDS if key not in raw]
+    if "id" in raw:
+        problems += _check_id(raw["id"])
+    for key in ("title", "type"):
+        if key in raw:
+            problems += _check_one_line(key, raw[key])
+    if "date" in raw:
+        problems += _check_date(raw["date"])
+    if "components" in raw:
+        problems += _check_string_list("components", raw["components"], required=True)
+    if "topics" in raw:
+        problems += _check_string_list("topics", raw["topics"], required=False)
+    if "summary" in raw:
+        problems += _check_summary(raw["summary"])
+    if "url" in raw:
+        problems += _check_url(raw["url"])
+    if problems:
+        return None, problems
+    return _build(raw), []
+
+
+def _build(raw: Mapping[str, Any]) -> Publication:
+    return Publication(
+        id=raw["id"],
+        title=raw["title"],
+        type=raw["type"],
+        date=raw.get("date"),
+        components=tuple(raw["components"]),
+        topics=tuple(raw.get("topics", ())),
+        summary=raw.get("summary", ""),
+        url=raw.get("url"),
+    )
+
+
+def entry_label(raw: object) -> str:
+    """Name an entry in a message: its id when it has a string one, else ``(no id)``."""
+    if isinstance(raw, Mapping) and isinstance(raw.get("id"), str) and raw["id"]:
+        return one_line(raw["id"])
+    return "(no id)"
+
+
+def title_date_key(publication: Publication) -> tuple[str, datetime.date | None]:
+    """The identity used to spot a duplicate: title ignoring case and spacing, and date."""
+    return " ".join(publication.title.casefold().split()), publication.date
