@@ -390,10 +390,12 @@ def _decode_arguments(arguments: Sequence[str]) -> list[str]:
         try:
             argument.encode("utf-8")
         except UnicodeEncodeError:
+            raw = os.fsencode(argument)
             try:
-                argument = os.fsencode(argument).decode("utf-8")
+                argument = raw.decode("utf-8")
             except UnicodeError:
-                raise UsageError(f"argument {one_line(argument)!r} is not valid UTF-8") from None
+                shown = one_line(raw.decode("utf-8", "backslashreplace"))
+                raise UsageError(f"argument '{shown}' is not valid UTF-8") from None
         decoded.append(argument)
     return decoded
 

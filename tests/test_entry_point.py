@@ -1,0 +1,170 @@
+"""The real ``pubcli`` process: exit codes, pipes, terminals, locales and encodings."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pubcli import __version__
+from tests.conftest import PUBCLI, entry, run_process
+
+TITLE = "Café: [bold]x[/] Array[int]"
+
+
+@pytest.fixture
+def catalogue(make_catalogue: Callable[..., Path]) -> Path:
+    return make_catalogue(
+        entry("cafe", TITLE, date="2019-01-02", summary="Résumé with ümlauts"),
+        *(entry(f"item-{n:03d}", f"Item {n}", date="2018-01-01") for n in range(300)),
+    )
+
+
+def run_in_terminal(
+    arguments: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[int, str]:
+    """Run pubcli with a pseudo-terminal as stdout and return its exit code and output."""
+    primary, secondary = pty.openpty()
+    full_env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", **(env or {})}
+    full_env.pop("NO_COLOR", None) if "NO_COLOR" not in (env or {}) else None
+    process = subprocess.Popen(
+        [str(PUBCLI), *arguments],
+        cwd=cwd,
+        env=full_env,
+        stdin=secondary,
+        stdout=secondary,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(secondary)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([primary], [], [], 30)
+        if not ready:
+            break
+        try:
+            data = os.read(primary, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(primary)
+    process.wait(timeout=30)
+    return process.returncode, b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_version_from_the_console_script_and_python_m() -> None:
+    """Both ways of starting pubcli report the version."""
+    assert run_process(["--version"]).stdout == f"pubcli {__version__}\n".encode()
+    module = subprocess.run(
+        [sys.executable, "-m", "pubcli", "--version"], capture_output=True, check=False
+    )
+    assert (module.returncode, module.stdout) == (0, f"pubcli {__version__}\n".encode())
+
+
+def test_default_format_is_tsv_into_a_pipe_and_a_table_on_a_terminal(
+    catalogue: Path, isolated: Path
+) -> None:
+    """Like gh: a table for people, tab-separated values for scripts."""
+    piped = run_process(["list", "--limit", "1"], cwd=isolated)
+    assert piped.stdout.decode() == f"cafe\t2019-01-02\tStatement\t{TITLE}\n"
+    code, screen = run_in_terminal(["list", "--limit", "2"], isolated)
+    assert code == 0
+    assert "ID" in screen and "Title" in screen and "2 publications" in screen
+    assert "[bold]x[/]" in screen
+    assert "\x1b[" in screen  # styled for a terminal
+
+
+def test_no_color_keeps_colour_codes_out(catalogue: Path, isolated: Path) -> None:
+    """NO_COLOR: no colour escape sequences (bold may stay)."""
+    code, screen = run_in_terminal(["list", "--limit", "2"], isolated, {"NO_COLOR": "1"})
+    assert code == 0
+    assert "[36m" not in screen and "38;5" not in screen
+    assert "2 publications" in screen
+
+
+def test_show_on_a_terminal_draws_a_panel_with_a_link(make_catalogue: Callable[..., Path]) -> None:
+    """The full view on a terminal; the URL is a hyperlink."""
+    path = make_catalogue(entry("linked", "Linked", url="https://example.org/a"))
+    code, screen = run_in_terminal(["show", "linked"], path.parent.parent)
+    assert code == 0
+    assert "╭" in screen and "https://example.org/a" in screen
+    assert "\x1b]8;" in screen  # OSC 8 hyperlink
+
+
+def test_a_closed_pipe_ends_quietly(catalogue: Path, isolated: Path) -> None:
+    """pubcli list | head -1: no traceback, no message."""
+    for fmt in ("tsv", "json", "csv", "table"):
+        pipeline = subprocess.run(
+            f"'{PUBCLI}' list --format {fmt} | head -1",
+            shell=True,
+            cwd=isolated,
+            capture_output=True,
+            env={**os.environ, "COLUMNS": "80"},
+            check=False,
+        )
+        assert pipeline.stderr == b"", (fmt, pipeline.stderr)
+        assert pipeline.stdout.count(b"\n") == 1
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"},
+        {"PYTHONIOENCODING": "ascii"},
+    ],
+)
+def test_a_non_utf8_output_never_crashes(
+    catalogue: Path, isolated: Path, env: dict[str, str]
+) -> None:
+    """Characters the output cannot encode are escaped; JSON uses \\u escapes."""
+    tsv = run_process(["list", "--limit", "1"], cwd=isolated, env=env)
+    assert tsv.returncode == 0 and tsv.stderr == b""
+    assert tsv.stdout.startswith(b"cafe\t2019-01-02\tStatement\tCaf\\xe9")
+    as_json = run_process(["list", "--limit", "1", "-f", "json"], cwd=isolated, env=env)
+    assert b'"Caf\\u00e9' in as_json.stdout
+    table = run_process(["list", "--limit", "1", "-f", "table"], cwd=isolated, env=env)
+    assert table.returncode == 0 and table.stderr == b""
+    shown = run_process(["show", "cafe", "-f", "table"], cwd=isolated, env=env)
+    assert shown.returncode == 0 and b"R\\xe9sum\\xe9" in shown.stdout
+    search = run_process(["filter", "--text", "café", "-f", "ids"], cwd=isolated, env=env)
+    assert search.stdout == b"cafe\n"
+
+
+def test_arguments_that_are_not_utf8_are_refused(catalogue: Path, isolated: Path) -> None:
+    """A raw 0xff byte in an argument: exit 2 with a message, no traceback."""
+    process = subprocess.run(
+        [os.fsencode(PUBCLI), b"filter", b"--text", b"caf\xff"],
+        cwd=isolated,
+        capture_output=True,
+        check=False,
+    )
+    assert process.returncode == 2
+    assert process.stderr == b"error: argument 'caf\\xff' is not valid UTF-8\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"[[publications]\n", 3),
+        (b"\xff\xfe", 3),
+        (b'publications = "x"\n', 3),
+        (b"", 0),
+    ],
+)
+def test_broken_catalogues_never_show_a_traceback(
+    isolated: Path, content: bytes, code: int
+) -> None:
+    """Every way a file can be broken gives one error line and the spec's exit code."""
+    path = isolated / "broken.toml"
+    path.write_bytes(content)
+    result = run_process(["list", "-c", str(path)], cwd=isolated)
+    assert result.returncode == code
+    assert b"Traceback" not in result.stderr
+    assert result.stderr.count(b"\n") == (1 if code else 0)
