@@ -20,7 +20,7 @@ import typer
 
 from pubcli import __version__, exit_codes
 from pubcli.catalogue import Catalogue, load_catalogue
-from pubcli.errors import NoMatchError, PubcliError, UsageError
+from pubcli.errors import InvalidInputError, PubcliError, UsageError
 from pubcli.formats import DEFAULT_COLUMNS, detail_json, detail_text, machine_chunks, parse_columns
 from pubcli.locate import find_catalogue
 from pubcli.model import Publication
@@ -54,6 +54,12 @@ def _print_renderable(make: Callable[[int], object]) -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         raise OutputClosedError from None
+
+
+def _print_full_view(publication: Publication) -> None:
+    from pubcli.render import publication_view
+
+    _print_renderable(lambda width: publication_view(publication))
 
 
 def _say(prefix: str, message: str) -> None:
@@ -373,11 +379,203 @@ def show_command(
     if output_format is ShowFormat.JSON:
         _write([detail_json(publication, ascii_only=not _stdout_is_utf8())])
     elif _stdout_is_terminal():
-        from pubcli.render import publication_view
-
-        _print_renderable(lambda width: publication_view(publication))
+        _print_full_view(publication)
     else:
         _write([detail_text(publication)])
+
+
+# --- add -----------------------------------------------------------------------------
+
+
+def _read_json_input(source: str) -> str:
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read {one_line(source)}: {error.strerror or error}") from None
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise UsageError(f"{one_line(source)}:{line}: not valid UTF-8") from None
+
+
+_PROMPTS = {"title": "Title", "type": "Type", "components": "Components (comma-separated)"}
+
+
+def _fields_from_flags(flags: dict[str, object]) -> dict[str, object]:
+    """The new entry's keys from the flags, prompting for missing required ones on a terminal."""
+    fields = {key: value for key, value in flags.items() if value not in (None, [])}
+    missing = [key for key in _PROMPTS if key not in fields]
+    if missing and not sys.stdin.isatty():
+        names = ", ".join("--component" if key == "components" else f"--{key}" for key in missing)
+        raise UsageError(f"missing required field{'s' if len(missing) > 1 else ''}: {names}")
+    for key in missing:
+        answer = typer.prompt(_PROMPTS[key]).strip()
+        fields[key] = (
+            [part.strip() for part in answer.split(",")] if key == "components" else answer
+        )
+    return fields
+
+
+def _print_added(
+    publications: Sequence[Publication], output_format: ShowFormat | None, *, many: bool
+) -> None:
+    if output_format is ShowFormat.JSON:
+        from pubcli.formats import json_chunks
+        from pubcli.model import FIELD_NAMES
+
+        if many:
+            _write(json_chunks(publications, FIELD_NAMES, ascii_only=not _stdout_is_utf8()))
+        else:
+            _write([detail_json(publications[0], ascii_only=not _stdout_is_utf8())])
+    elif _stdout_is_terminal():
+        for publication in publications:
+            _print_full_view(publication)
+    else:
+        _write("\n".join(detail_text(publication) for publication in publications))
+
+
+@app.command("add")
+def add_command(
+    ctx: typer.Context,
+    title: Annotated[str | None, typer.Option(help="Title, one line.", show_default=False)] = None,
+    type_: Annotated[
+        str | None,
+        typer.Option("--type", help="Type, such as Statement or Letter.", show_default=False),
+    ] = None,
+    component: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="C", help="Agency or component; repeat for several.", show_default=False
+        ),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(metavar="YYYY-MM-DD", help="Publication date.", show_default=False),
+    ] = None,
+    topic: Annotated[
+        list[str] | None,
+        typer.Option(metavar="T", help="Subject tag; repeat for several.", show_default=False),
+    ] = None,
+    summary: Annotated[str | None, typer.Option(help="Summary text.", show_default=False)] = None,
+    url: Annotated[
+        str | None, typer.Option(help="Absolute http(s) address.", show_default=False)
+    ] = None,
+    id_: Annotated[
+        str | None,
+        typer.Option("--id", help="Id [default: a slug of the title].", show_default=False),
+    ] = None,
+    from_json: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FILE",
+            help="Add the records of FILE (- for stdin): a JSON object, an array of objects, "
+            "or JSON Lines. All or nothing.",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and print the TOML to append; write nothing.")
+    ] = False,
+    output_format: Annotated[
+        ShowFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="How to print the added entries [default: table on a terminal].",
+            show_default=False,
+        ),
+    ] = None,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """Add publications to the end of the catalogue.
+
+    Missing required fields are asked for on a terminal; otherwise add fails naming them.
+    Nothing in the file before is changed, and concurrent adds all land.
+
+    Example: pubcli add --title "A Statement" --type Statement --component ICE --date 2020-09-01
+    """
+    from pubcli.new_entries import parse_json_records, prepare, prepare_records
+    from pubcli.writer import append_publications, plan_append, read_bytes, render_block, target_of
+
+    flags: dict[str, object] = {
+        "id": id_,
+        "title": title,
+        "type": type_,
+        "date": date,
+        "components": component,
+        "topics": topic,
+        "summary": summary,
+        "url": url,
+    }
+    path, display = find_catalogue(_catalogue_option(ctx, catalogue), os.environ, Path.cwd())
+    if from_json is not None:
+        given = [f"--{key}" for key, value in flags.items() if value not in (None, [])]
+        if given:
+            raise UsageError(f"--from-json cannot be combined with {', '.join(given)}")
+        new = prepare_records(parse_json_records(_read_json_input(from_json)))
+    else:
+        publication, problems = prepare(_fields_from_flags(flags))
+        if publication is None:
+            raise InvalidInputError(problems)
+        new = [publication]
+    if dry_run:
+        plan_append(read_bytes(target_of(path, display)), display, new)
+        _write([render_block(new)])
+        return
+    append_publications(path, display, new)
+    for publication in new:
+        _say("", f"added {publication.id} to {one_line(display)}")
+    _print_added(new, output_format, many=from_json is not None)
+
+
+# --- check ---------------------------------------------------------------------------
+
+
+class CheckFormat(StrEnum):
+    """The formats of check."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+@app.command("check")
+def check_command(
+    ctx: typer.Context,
+    output_format: Annotated[
+        CheckFormat,
+        typer.Option("--format", "-f", help="Report as text lines or as one JSON object."),
+    ] = CheckFormat.TEXT,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """Validate the whole catalogue and report every problem.
+
+    One line per problem, PATH:LINE: ID: message; exit status 3 if there is any,
+    else 'ok: N publications' and 0. Meant for a maintainer's CI.
+
+    Example: pubcli check --catalogue data/publications.toml
+    """
+    path, display = find_catalogue(_catalogue_option(ctx, catalogue), os.environ, Path.cwd())
+    loaded = load_catalogue(path, display)
+    problems = sorted(loaded.problems, key=lambda problem: problem.line)
+    if output_format is CheckFormat.JSON:
+        import json
+
+        report = {
+            "path": display,
+            "ok": not problems,
+            "publications": len(loaded.publications),
+            "problems": [{"line": p.line, "id": p.label, "message": p.message} for p in problems],
+        }
+        _write([json.dumps(report, indent=2, ensure_ascii=not _stdout_is_utf8()) + "\n"])
+    elif problems:
+        _write(f"{problem}\n" for problem in problems)
+    else:
+        _write([f"ok: {len(loaded.publications)} publications\n"])
+    if problems:
+        count = len(problems)
+        _say("error: ", f"{count} problem{'s' if count > 1 else ''} in {one_line(display)}")
+        raise typer.Exit(exit_codes.CATALOGUE)
 
 
 # --- the entry point -----------------------------------------------------------------
@@ -435,9 +633,6 @@ def run(arguments: Sequence[str]) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return exit_codes.OK
-    except NoMatchError as error:
-        _say("error: ", str(error))
-        return error.exit_code
     except PubcliError as error:
         _say("error: ", str(error))
         return error.exit_code

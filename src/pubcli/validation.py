@@ -148,6 +148,14 @@ def entry_label(raw: object) -> str:
     return "(no id)"
 
 
-def title_date_key(publication: Publication) -> tuple[str, datetime.date | None]:
+TitleDateKey = tuple[str, datetime.date | None]
+
+
+def title_date_key(publication: Publication) -> TitleDateKey:
     """The identity used to spot a duplicate: title ignoring case and spacing, and date."""
-    return " ".join(publication.title.casefold().split()), publication.date
+    return raw_title_date_key(publication.title, publication.date)
+
+
+def raw_title_date_key(title: str, date: datetime.date | None) -> TitleDateKey:
+    """The same identity for a title and date that are not (yet) a valid publication."""
+    return " ".join(title.casefold().split()), date

@@ -1,0 +1,119 @@
+"""Turn what a maintainer gives to ``add`` (flags or JSON) into validated publications."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pubcli.errors import InvalidInputError
+from pubcli.model import Publication
+from pubcli.query import parse_iso_date
+from pubcli.safe_text import one_line
+from pubcli.slug import slugify
+from pubcli.validation import title_date_key, validate_entry
+
+# In JSON these values mean "absent", so that pubcli's own JSON output can be added back.
+_EMPTY_MEANS_ABSENT: dict[str, object] = {"date": None, "url": None, "summary": "", "topics": []}
+
+
+def prepare(fields: Mapping[str, Any]) -> tuple[Publication | None, list[str]]:
+    """Validate one new entry given as catalogue keys, with ``date`` as ``YYYY-MM-DD`` text.
+
+    A missing id is made from the title. Returns the publication, or None and every problem.
+    """
+    raw: dict[str, Any] = {
+        key: value
+        for key, value in fields.items()
+        if not (key in _EMPTY_MEANS_ABSENT and value == _EMPTY_MEANS_ABSENT[key])
+    }
+    problems: list[str] = []
+    if "date" in raw:
+        date_text = raw["date"]
+        parsed = parse_iso_date(date_text) if isinstance(date_text, str) else None
+        if parsed is None:
+            shown = one_line(date_text) if isinstance(date_text, str) else repr(date_text)
+            problems.append(f"'date' {shown!r} is not a real date written YYYY-MM-DD")
+            del raw["date"]
+        else:
+            raw["date"] = parsed
+    id_missing = "id" not in raw
+    if id_missing and isinstance(raw.get("title"), str) and raw["title"].strip():
+        made = slugify(raw["title"])
+        if made:
+            raw["id"] = made
+        else:
+            problems.append("cannot make an id from the title; give one with --id")
+    publication, entry_problems = validate_entry(raw)
+    if id_missing and "title" in raw:
+        # The title's own problem, or the one above, already says why there is no id.
+        entry_problems = [p for p in entry_problems if p != "missing required key 'id'"]
+    problems += entry_problems
+    return (publication if not problems else None), problems
+
+
+def parse_json_records(text: str) -> list[Any]:
+    """Read one JSON object, a JSON array of objects, or JSON Lines."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as whole_error:
+        lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+        if len(lines) < 2:
+            raise _json_error(whole_error) from None
+        records = []
+        for number, line in lines:
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as line_error:
+                raise InvalidInputError(
+                    [f"line {number}: invalid JSON: {line_error.msg} (column {line_error.colno})"]
+                ) from None
+        return records
+    if isinstance(document, list):
+        return document
+    return [document]
+
+
+def _json_error(error: json.JSONDecodeError) -> InvalidInputError:
+    return InvalidInputError(
+        [f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"]
+    )
+
+
+def prepare_records(records: Sequence[Any]) -> list[Publication]:
+    """Validate every record and collisions between them; all or nothing."""
+    publications: list[Publication] = []
+    problems: list[str] = []
+    if not records:
+        raise InvalidInputError(["no records to add"])
+    for number, record in enumerate(records, 1):
+        if not isinstance(record, dict):
+            problems.append(f"record {number}: must be a JSON object")
+            continue
+        publication, record_problems = prepare(record)
+        label = record.get("id") if isinstance(record.get("id"), str) else None
+        where = f"record {number}" + (f" ({one_line(label)})" if label else "")
+        problems += [f"{where}: {problem}" for problem in record_problems]
+        if publication is not None:
+            publications.append(publication)
+    problems += _collisions_within(publications)
+    if problems:
+        raise InvalidInputError(problems)
+    return publications
+
+
+def _collisions_within(publications: Sequence[Publication]) -> list[str]:
+    problems = []
+    seen_ids: set[str] = set()
+    seen_keys: dict[tuple[str, Any], str] = {}
+    for publication in publications:
+        if publication.id in seen_ids:
+            problems.append(f"id '{publication.id}' is given twice")
+        seen_ids.add(publication.id)
+        key = title_date_key(publication)
+        if key in seen_keys:
+            problems.append(
+                f"'{publication.id}' has the same title and date as '{seen_keys[key]}'"
+            )
+        seen_keys.setdefault(key, publication.id)
+    return problems
