@@ -11,6 +11,7 @@ import datetime
 import errno
 import fcntl
 import os
+import re
 import stat
 import tempfile
 import time
@@ -173,7 +174,8 @@ def plan_append(data: bytes, display: str, new: Sequence[Publication]) -> Plan:
     text = decode(data, display)
     document = parse_toml(text, display)
     existing = entries_of(document, display)
-    if "publications" in document and len(header_lines(text, len(existing))) != len(existing):
+    inline = re.search(r"^[ \t]*(?:publications|\"publications\")[ \t]*=", text, re.MULTILINE)
+    if inline or len(header_lines(text, len(existing))) != len(existing):
         raise CatalogueError(
             f"{one_line(display)}: 'publications' is not written as [[publications]] tables; "
             "add will not rewrite it"
