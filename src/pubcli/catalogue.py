@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import tomli
+from typing import Any, NamedTuple
 
 from pubcli.errors import CatalogueError
 from pubcli.model import Publication
@@ -19,8 +16,7 @@ TOP_LEVEL_KEYS = ("publications", "schema_version")
 _BOM = "\ufeff"
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong in the catalogue, where it is, and whether it hides the entry."""
 
     path: str
@@ -33,22 +29,26 @@ class Problem:
         return f"{self.path}:{self.line}: {self.label}: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class Catalogue:
+class Catalogue(NamedTuple):
     """The valid publications of a catalogue file, in file order, and its problems."""
 
     path: str
     """The catalogue's name as shown in messages."""
     publications: list[Publication]
-    problems: list[Problem] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
+    problems: list[Problem]
+    lines: list[int]
     """The line of each publication's ``[[publications]]`` header."""
 
 
 def read_text(path: Path, display: str) -> str:
     """Read the file as UTF-8 (a leading byte-order mark is dropped)."""
+    return decode(read_bytes(path, display), display)
+
+
+def read_bytes(path: Path, display: str) -> bytes:
+    """The file's bytes, or a catalogue error that names it and says why not."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except IsADirectoryError:
         raise CatalogueError(
             f"cannot read catalogue {one_line(display)}: it is a directory"
@@ -56,7 +56,6 @@ def read_text(path: Path, display: str) -> str:
     except OSError as error:
         reason = error.strerror or str(error)
         raise CatalogueError(f"cannot read catalogue {one_line(display)}: {reason}") from None
-    return decode(data, display)
 
 
 def decode(data: bytes, display: str) -> str:
@@ -75,6 +74,8 @@ def decode(data: bytes, display: str) -> str:
 
 def parse_toml(text: str, display: str) -> dict[str, Any]:
     """Parse TOML text, reporting a syntax error with its line and column."""
+    import tomli  # only a cold start parses: keep it off the cached path
+
     try:
         return tomli.loads(text)
     except tomli.TOMLDecodeError as error:
@@ -101,26 +102,49 @@ _BASIC_ML_REST = re.compile(r'(?:[^"\\]|\\[\s\S]|"(?!""))*"""(?:""?)?')
 _LITERAL_ML_REST = re.compile(r"(?:[^']|'(?!''))*'''(?:''?)?")
 
 
+class _LineCounter:
+    """Line numbers of increasing offsets in ``text``, counting each newline once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.offset = 0
+        self.line = 1
+
+    def __call__(self, offset: int) -> int:
+        self.line += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line
+
+
 def header_lines(text: str, entry_count: int) -> list[int]:
     """Return the line of each ``[[publications]]`` header, in order.
 
     A header-like line may sit inside a multi-line string; only when the quick count
     disagrees with the parsed entries is the text scanned token by token.
     """
-    quick = [text.count("\n", 0, match.start()) + 1 for match in _HEADER_LINE.finditer(text)]
+    line_of = _LineCounter(text)
+    quick = [line_of(match.start()) for match in _HEADER_LINE.finditer(text)]
     if len(quick) == entry_count:
         return quick
+    line_of = _LineCounter(text)
     lines: list[int] = []
     position = 0
     while match := _TOKEN.search(text, position):
         position = match.end()
         if match.group("header"):
-            lines.append(text.count("\n", 0, match.start()) + 1)
+            lines.append(line_of(match.start()))
         elif match.group("basic_ml") or match.group("literal_ml"):
             rest = _BASIC_ML_REST if match.group("basic_ml") else _LITERAL_ML_REST
             end = rest.match(text, position)
             position = end.end() if end else len(text)
     return lines
+
+
+def appendable(text: str, entries: list[Any]) -> bool:
+    """Whether every entry has its own ``[[publications]]`` header, so that a block
+    appended to ``text`` extends the array (an inline ``publications = [...]`` cannot)."""
+    inline = re.search(r"^[ \t]*(?:publications|\"publications\")[ \t]*=", text, re.MULTILINE)
+    return not inline and len(header_lines(text, len(entries))) == len(entries)
 
 
 def _key_line(text: str, key: str) -> int:

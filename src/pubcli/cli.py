@@ -4,8 +4,6 @@ This is the only module that knows Typer. Everything it prints goes through the
 helpers at the top, so that escaping, encodings and closed pipes are handled once.
 """
 
-from __future__ import annotations
-
 import codecs
 import io
 import os
@@ -13,19 +11,22 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NamedTuple, NoReturn, TypeVar
 
 import click
 import typer
 
 from pubcli import __version__, exit_codes
-from pubcli.catalogue import Catalogue, load_catalogue
+from pubcli.catalogue import Problem, load_catalogue
 from pubcli.errors import InvalidInputError, PubcliError, UsageError
 from pubcli.formats import DEFAULT_COLUMNS, detail_json, detail_text, machine_chunks, parse_columns
 from pubcli.locate import find_catalogue
 from pubcli.model import Publication
-from pubcli.query import Criteria, find_by_id, parse_date_bound, select, sort_publications
+from pubcli.query import Criteria, parse_date_bound, resolve_id
 from pubcli.safe_text import one_line
+from pubcli.store import Store
+
+T = TypeVar("T")
 
 
 class OutputClosedError(Exception):
@@ -150,6 +151,11 @@ ColumnsOption = Annotated[
     ),
 ]
 
+NoCacheOption = Annotated[
+    bool,
+    typer.Option("--no-cache", help="Read the file itself, not the cache (or PUBCLI_NO_CACHE=1)."),
+]
+
 app = typer.Typer(
     name="pubcli",
     help="A command-line catalogue of publications.\n\n"
@@ -196,51 +202,102 @@ def _catalogue_option(ctx: typer.Context, catalogue: str | None) -> str | None:
     return parent.get("catalogue") if isinstance(parent, dict) else None
 
 
-def _load_for_reading(ctx: typer.Context, catalogue: str | None) -> Catalogue:
-    """Load leniently: warn about each skipped entry and go on with the valid ones."""
-    path, display = find_catalogue(_catalogue_option(ctx, catalogue), os.environ, Path.cwd())
-    loaded = load_catalogue(path, display)
-    skipped = [problem for problem in loaded.problems if problem.skips_entry]
+def _warn_skipped(problems: Sequence[Problem], display: str) -> None:
+    skipped = [problem for problem in problems if problem.skips_entry]
     for problem in skipped:
         _say("warning: ", str(problem))
     if skipped:
         _say("hint: ", f"invalid entries were skipped; run 'pubcli check -c {one_line(display)}'")
-    return loaded
+
+
+def _ask(
+    ctx: typer.Context, catalogue: str | None, no_cache: bool, question: Callable[[Store], T]
+) -> T:
+    """Answer ``question`` from the catalogue, leniently: warn about each skipped entry.
+
+    A cache found damaged half-way through is dropped and the question asked again of
+    the file itself.
+    """
+    from pubcli.cache import CacheInvalidError, cache_disabled
+    from pubcli.store import open_store
+
+    path, display = find_catalogue(_catalogue_option(ctx, catalogue), os.environ, Path.cwd())
+    use_cache = not (no_cache or cache_disabled(os.environ))
+    store = open_store(path, display, os.environ, use_cache=use_cache)
+    try:
+        try:
+            return question(store)
+        except CacheInvalidError:
+            store = open_store(path, display, os.environ, use_cache=use_cache, trust_cache=False)
+            return question(store)
+    finally:
+        _warn_skipped(store.problems, display)
 
 
 # --- list and filter -----------------------------------------------------------------
 
 
-def _print_publications(
-    publications: Sequence[Publication],
+class _Listing(NamedTuple):
+    """What list or filter prints: just ids when that is all the format needs."""
+
+    ids: list[str] | None = None
+    publications: list[Publication] | None = None
+
+    def size(self) -> int:
+        """How many publications are to be printed."""
+        return len(self.ids if self.ids is not None else self.publications or [])
+
+
+def _list(
+    ctx: typer.Context,
+    criteria: Criteria,
     *,
     sort: SortKey,
     reverse: bool,
     limit: int | None,
     output_format: OutputFormat | None,
     columns: str | None,
+    catalogue: str | None,
+    no_cache: bool,
     empty_message: str,
-) -> None:
+) -> int:
+    """Print the publications matching ``criteria``; return how many there were."""
     chosen_format = output_format or (
         OutputFormat.TABLE if _stdout_is_terminal() else OutputFormat.TSV
     )
     chosen_columns = parse_columns(columns) if columns else DEFAULT_COLUMNS[chosen_format.value]
-    ordered = sort_publications(publications, sort.value, reverse=reverse)
-    if limit is not None:
-        ordered = ordered[:limit]
-    if chosen_format is OutputFormat.TABLE:
-        if not ordered:
-            _say("", empty_message)
-            return
-        from pubcli.render import publications_table
+    only_ids = chosen_columns == ("id",) and chosen_format in (OutputFormat.IDS, OutputFormat.TSV)
 
-        _print_renderable(lambda width: publications_table(ordered, chosen_columns, width))
-        return
-    _write(
-        machine_chunks(
-            ordered, chosen_format.value, chosen_columns, ascii_only=not _stdout_is_utf8()
+    def question(store: Store) -> _Listing:
+        ordered = store.order(store.select(criteria), sort.value, reverse=reverse)
+        if limit is not None:
+            ordered = ordered[:limit]
+        if only_ids:
+            return _Listing(ids=store.ids(ordered))
+        return _Listing(publications=store.publications(ordered))
+
+    listing = _ask(ctx, catalogue, no_cache, question)
+    if listing.ids is not None:
+        # Ids are validated slugs: nothing in them needs escaping.
+        _write(["\n".join(listing.ids) + "\n" if listing.ids else ""])
+    elif chosen_format is OutputFormat.TABLE:
+        if not listing.size():
+            _say("", empty_message)
+        else:
+            from pubcli.render import publications_table
+
+            shown = listing.publications or []
+            _print_renderable(lambda width: publications_table(shown, chosen_columns, width))
+    else:
+        _write(
+            machine_chunks(
+                listing.publications or [],
+                chosen_format.value,
+                chosen_columns,
+                ascii_only=not _stdout_is_utf8(),
+            )
         )
-    )
+    return listing.size()
 
 
 @app.command("list")
@@ -252,19 +309,22 @@ def list_command(
     output_format: FormatOption = None,
     columns: ColumnsOption = None,
     catalogue: CatalogueOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """List every publication, newest first.
 
     Example: pubcli list --sort title --limit 5
     """
-    loaded = _load_for_reading(ctx, catalogue)
-    _print_publications(
-        loaded.publications,
+    _list(
+        ctx,
+        Criteria(),
         sort=sort,
         reverse=reverse,
         limit=limit,
         output_format=output_format,
         columns=columns,
+        catalogue=catalogue,
+        no_cache=no_cache,
         empty_message="no publications in the catalogue",
     )
 
@@ -317,6 +377,7 @@ def filter_command(
     output_format: FormatOption = None,
     columns: ColumnsOption = None,
     catalogue: CatalogueOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Print the publications that match every criterion given.
 
@@ -335,18 +396,19 @@ def filter_command(
     )
     if columns:
         parse_columns(columns)  # a bad --columns is a usage error even before loading
-    loaded = _load_for_reading(ctx, catalogue)
-    matching = select(loaded.publications, criteria)
-    _print_publications(
-        matching,
+    count = _list(
+        ctx,
+        criteria,
         sort=sort,
         reverse=reverse,
         limit=limit,
         output_format=output_format,
         columns=columns,
+        catalogue=catalogue,
+        no_cache=no_cache,
         empty_message="no publications match",
     )
-    if not matching:
+    if not count:
         raise typer.Exit(exit_codes.NO_MATCH)
 
 
@@ -369,13 +431,18 @@ def show_command(
         ),
     ] = None,
     catalogue: CatalogueOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Show one publication in full.
 
     Example: pubcli show mpp   (any unique prefix of an id will do)
     """
-    loaded = _load_for_reading(ctx, catalogue)
-    publication = find_by_id(loaded.publications, publication_id)
+
+    def question(store: Store) -> Publication:
+        index = resolve_id(store.all_ids(), publication_id)
+        return store.publications([index])[0]
+
+    publication = _ask(ctx, catalogue, no_cache, question)
     if output_format is ShowFormat.JSON:
         _write([detail_json(publication, ascii_only=not _stdout_is_utf8())])
     elif _stdout_is_terminal():

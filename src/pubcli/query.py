@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime
-import difflib
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from pubcli.errors import NoMatchError, UsageError
 from pubcli.model import Publication
@@ -30,6 +28,8 @@ def parse_date_bound(text: str, *, end: bool, option: str) -> datetime.date:
         if month is None:
             return datetime.date(year, 12, 31) if end else datetime.date(year, 1, 1)
         if day is None:
+            import calendar
+
             last = calendar.monthrange(year, month)[1]
             return datetime.date(year, month, last if end else 1)
         return datetime.date(year, month, day)
@@ -60,8 +60,7 @@ def searchable_text(publication: Publication) -> str:
     return "\0".join(parts).casefold()
 
 
-@dataclass(frozen=True, slots=True)
-class Criteria:
+class Criteria(NamedTuple):
     """What ``filter`` asks for: any value of one criterion, every criterion given."""
 
     types: tuple[str, ...] = ()
@@ -76,7 +75,14 @@ class Criteria:
         types = {value.casefold() for value in self.types}
         components = {value.casefold() for value in self.components}
         topics = {value.casefold() for value in self.topics}
-        word_sets = [text.casefold().split() for text in self.texts]
+        # A word holding NUL would match across two fields; valid text has no NUL, so such
+        # an alternative matches nothing (as in the cache's index).
+        word_sets = [
+            words
+            for words in (text.casefold().split() for text in self.texts)
+            if not any("\0" in word for word in words)
+        ]
+        impossible = len(word_sets) < len(self.texts)
         since, until = self.since, self.until
 
         def matches(publication: Publication) -> bool:
@@ -93,6 +99,8 @@ class Criteria:
                     return False
                 if until is not None and publication.date > until:
                     return False
+            if impossible and not word_sets:
+                return False
             if word_sets:
                 haystack = searchable_text(publication)
                 if not any(all(word in haystack for word in words) for words in word_sets):
@@ -108,48 +116,54 @@ def select(publications: Iterable[Publication], criteria: Criteria) -> list[Publ
     return [publication for publication in publications if matches(publication)]
 
 
-def _tie_break(publication: Publication) -> tuple[str, str]:
-    return publication.title.casefold(), publication.id.casefold()
+SortKeyValue = tuple[Any, ...]
+
+
+def sort_key(key: str) -> Callable[[Publication], SortKeyValue]:
+    """The key function of a sort order: by date newest first (undated last), or by a text
+    field ascending; ties broken by title, then id, ignoring case."""
+    if key == "date":
+        return lambda p: (
+            p.date is None,
+            -p.date.toordinal() if p.date else 0,
+            p.title.casefold(),
+            p.id.casefold(),
+        )
+    if key in ("title", "id", "type"):
+        return lambda p: (getattr(p, key).casefold(), p.title.casefold(), p.id.casefold())
+    raise UsageError(f"unknown sort key {one_line(key)!r}: choose from {', '.join(SORT_KEYS)}")
 
 
 def sort_publications(
     publications: Iterable[Publication], key: str = "date", *, reverse: bool = False
 ) -> list[Publication]:
-    """Order publications: by date newest first (undated last), or by a text field ascending.
-
-    Ties are broken by title, then id, ignoring case; ``reverse`` flips the whole result.
-    """
-    if key == "date":
-        ordered = sorted(
-            publications,
-            key=lambda p: (
-                p.date is None,
-                -p.date.toordinal() if p.date else 0,
-                *_tie_break(p),
-            ),
-        )
-    elif key in ("title", "id", "type"):
-        ordered = sorted(publications, key=lambda p: (getattr(p, key).casefold(), *_tie_break(p)))
-    else:
-        raise UsageError(f"unknown sort key {one_line(key)!r}: choose from {', '.join(SORT_KEYS)}")
+    """Order publications by ``key`` (see ``sort_key``); ``reverse`` flips the whole result."""
+    ordered = sorted(publications, key=sort_key(key))
     if reverse:
         ordered.reverse()
     return ordered
 
 
-def find_by_id(publications: Sequence[Publication], wanted: str) -> Publication:
-    """Find one publication by its full id or by a prefix that only one id starts with."""
-    ids = {publication.id: publication for publication in publications}
+def resolve_id(ids: Sequence[str], wanted: str) -> int:
+    """The index of the full id ``wanted``, or of the only id that starts with it."""
+    positions = {id_: index for index, id_ in enumerate(ids)}
     for candidate in dict.fromkeys((wanted, wanted.strip().lower())):
-        if candidate in ids:
-            return ids[candidate]
+        if candidate in positions:
+            return positions[candidate]
     prefix = wanted.strip().lower()
-    starting = sorted(id_ for id_ in ids if prefix and id_.startswith(prefix))
+    starting = sorted(id_ for id_ in positions if prefix and id_.startswith(prefix))
     if len(starting) == 1:
-        return ids[starting[0]]
+        return positions[starting[0]]
     shown = one_line(wanted)
     if starting:
         raise NoMatchError(f"{shown!r} is ambiguous; it starts {', '.join(starting)}")
-    closest = difflib.get_close_matches(prefix, list(ids), n=3, cutoff=0.5)
+    import difflib
+
+    closest = difflib.get_close_matches(prefix, list(positions), n=3, cutoff=0.5)
     hint = f"; closest: {', '.join(closest)}" if closest else ""
     raise NoMatchError(f"no publication with id {shown!r}{hint}")
+
+
+def find_by_id(publications: Sequence[Publication], wanted: str) -> Publication:
+    """Find one publication by its full id or by a prefix that only one id starts with."""
+    return publications[resolve_id([p.id for p in publications], wanted)]

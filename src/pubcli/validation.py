@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import difflib
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -96,6 +95,8 @@ def _check_url(value: object) -> list[str]:
 
 
 def _unknown_key_problem(key: str) -> str:
+    import difflib  # only for the message of a broken entry
+
     close = difflib.get_close_matches(key, FIELD_NAMES, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return f"unknown key {one_line(key)!r}{hint}"

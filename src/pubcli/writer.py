@@ -11,7 +11,6 @@ import datetime
 import errno
 import fcntl
 import os
-import re
 import stat
 import tempfile
 import time
@@ -22,7 +21,7 @@ from typing import Any
 
 import tomli_w
 
-from pubcli.catalogue import decode, entries_of, header_lines, parse_toml
+from pubcli.catalogue import appendable, decode, entries_of, parse_toml
 from pubcli.errors import CatalogueError, InvalidInputError
 from pubcli.model import Publication
 from pubcli.safe_text import one_line
@@ -174,8 +173,7 @@ def plan_append(data: bytes, display: str, new: Sequence[Publication]) -> Plan:
     text = decode(data, display)
     document = parse_toml(text, display)
     existing = entries_of(document, display)
-    inline = re.search(r"^[ \t]*(?:publications|\"publications\")[ \t]*=", text, re.MULTILINE)
-    if inline or len(header_lines(text, len(existing))) != len(existing):
+    if not appendable(text, existing):
         raise CatalogueError(
             f"{one_line(display)}: 'publications' is not written as [[publications]] tables; "
             "add will not rewrite it"

@@ -1,0 +1,607 @@
+"""The per-user cache that answers queries on a large catalogue without parsing it.
+
+For each catalogue (keyed by its real path) the cache holds a small JSON manifest and a
+few flat section files: the casefolded search text, ids, JSON records, dates, facets, the
+ids and titles taken (for ``add``), and one precomputed permutation per sort order.
+Nothing read from it is executed (no pickle): sections are bytes, arrays of integers and
+JSON, each checked against the length and CRC-32 that the manifest gives.
+
+The manifest carries the catalogue's size, mtime (ns), inode and device; any difference
+makes the cache stale. A catalogue changed within ``RACY_WINDOW_NS`` of being read could
+change again without its mtime moving, so such a cache is only trusted after the file's
+CRC-32 matches (as git treats "racily clean" index entries).
+
+Every failure here means "no cache": the caller falls back to parsing the file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import datetime
+import json
+import mmap
+import os
+import sys
+import time
+import zlib
+from array import array
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from pubcli import __version__
+from pubcli.catalogue import Catalogue, Problem
+from pubcli.model import Publication
+from pubcli.query import SORT_KEYS, Criteria, searchable_text, sort_key
+from pubcli.text_index import build_index, entries_with, scan
+from pubcli.validation import raw_title_date_key
+
+CACHE_FORMAT = 1
+NO_CACHE_ENV = "PUBCLI_NO_CACHE"
+RACY_WINDOW_NS = 100_000_000
+_FEW = 256  # up to this many results are sorted by their records, not the permutation
+_ENTRY_END = b"\x01"  # valid catalogue text never holds a control character
+_FIELD_END = b"\x00"
+_LIST_SEPARATOR = b"\x1f"
+
+Stamp = tuple[int, int, int, int]
+
+
+class CacheInvalidError(Exception):
+    """The cache is missing, stale, corrupt or from another version: do not use it."""
+
+
+def cache_disabled(environ: Mapping[str, str]) -> bool:
+    """True when ``PUBCLI_NO_CACHE`` asks for no cache."""
+    return environ.get(NO_CACHE_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def cache_directory(environ: Mapping[str, str]) -> Path | None:
+    """``$XDG_CACHE_HOME/pubcli``, else ``~/.cache/pubcli``; None if neither is known."""
+    base = environ.get("XDG_CACHE_HOME", "")
+    if base and os.path.isabs(base):
+        return Path(base) / "pubcli"
+    home = environ.get("HOME") or os.path.expanduser("~")
+    if not home or home == "~":
+        return None
+    return Path(home) / ".cache" / "pubcli"
+
+
+def stamp_of(status: os.stat_result) -> Stamp:
+    """What identifies one state of a file: size, mtime in ns, inode, device."""
+    return (status.st_size, status.st_mtime_ns, status.st_ino, status.st_dev)
+
+
+def _key(real_path: Path) -> str:
+    # Two paths sharing a key only evict each other's cache: the manifest names its path.
+    # (zlib is loaded anyway; hashlib would load OpenSSL on every call.)
+    encoded = os.fsencode(real_path)
+    return f"{zlib.crc32(encoded):08x}{zlib.adler32(encoded):08x}{len(encoded):x}"
+
+
+def _token() -> str:
+    return os.urandom(8).hex()
+
+
+# --- building -------------------------------------------------------------------------
+
+
+def _array_bytes(typecode: str, values: Sequence[int]) -> bytes:
+    return array(typecode, values).tobytes()
+
+
+def _facet_line(publication: Publication) -> bytes:
+    fields = (
+        publication.type.casefold(),
+        "\x1f".join(c.casefold() for c in publication.components),
+        "\x1f".join(t.casefold() for t in publication.topics),
+    )
+    return "\x00".join(fields).encode("utf-8") + _ENTRY_END
+
+
+def _record_line(publication: Publication) -> bytes:
+    return (
+        json.dumps(publication.to_record(), ensure_ascii=False, separators=(",", ":")).encode(
+            "utf-8"
+        )
+        + b"\n"
+    )
+
+
+def taken_lines(raw_entries: Sequence[Any]) -> bytes:
+    """The ids and title-and-date keys of every entry, valid or not, one line each."""
+    lines = []
+    for raw in raw_entries:
+        raw_id, title, date = raw.get("id"), raw.get("title"), raw.get("date")
+        if not isinstance(raw_id, str) or any(c in raw_id for c in "\x00\n"):
+            continue
+        key = ""
+        if (
+            isinstance(title, str)
+            and not any(c in title for c in "\x00\n")
+            and (date is None or type(date).__name__ == "date")
+        ):
+            normal, day = raw_title_date_key(title, date)
+            key = f"{normal}\x00{day.isoformat() if day else ''}"
+        lines.append(f"{raw_id}\x00{key}\n")
+    return "".join(lines).encode("utf-8")
+
+
+def _data_sections(publications: Sequence[Publication], first_record: int) -> dict[str, bytes]:
+    """The appendable sections of ``publications``; record offsets start at ``first_record``."""
+    record_parts = [_record_line(p) for p in publications]
+    return {
+        "ids": "".join(f"{p.id}\n" for p in publications).encode("utf-8"),
+        "records": b"".join(record_parts),
+        "record_starts": _array_bytes("q", _starts(record_parts, first_record)),
+        "dates": _array_bytes("i", [p.date.toordinal() if p.date else 0 for p in publications]),
+        "facets": b"".join(_facet_line(p) for p in publications),
+    }
+
+
+def _tail_sections(publications: Sequence[Publication], first_tail: int) -> dict[str, bytes]:
+    """The searchable text of entries added after the index was built, scanned directly."""
+    parts = [searchable_text(p).encode("utf-8") + _ENTRY_END for p in publications]
+    return {"tail": b"".join(parts), "tail_starts": _array_bytes("q", _starts(parts, first_tail))}
+
+
+def _starts(parts: Sequence[bytes], first: int) -> list[int]:
+    starts = []
+    position = first
+    for part in parts:
+        starts.append(position)
+        position += len(part)
+    return starts
+
+
+def _order_sections(publications: Sequence[Publication]) -> dict[str, bytes]:
+    def permutation(key: str) -> list[int]:
+        key_of = sort_key(key)
+        return sorted(range(len(publications)), key=lambda i: key_of(publications[i]))
+
+    return {f"order-{key}": _array_bytes("i", permutation(key)) for key in SORT_KEYS}
+
+
+class AppendInfo(NamedTuple):
+    """What ``add`` needs to append without reading the file: is it safe, and how."""
+
+    appendable: bool
+    newline: str
+    separator: str
+
+
+def append_info(text: str, appendable: bool) -> AppendInfo:
+    """How a new block is joined to ``text``: its newline style and the separator."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    separator = "" if not text or text.endswith("\n") else newline
+    if text.strip():
+        separator += newline
+    return AppendInfo(appendable, newline, separator)
+
+
+class _Writer:
+    """Writes the files of one cache entry; the manifest last, atomically."""
+
+    def __init__(self, directory: Path, key: str) -> None:
+        self.directory = directory
+        self.key = key
+
+    def section_path(self, generation: str, name: str) -> Path:
+        return self.directory / f"{self.key}.{generation}.{name}"
+
+    def write_sections(
+        self, generation: str, sections: Mapping[str, bytes]
+    ) -> dict[str, list[int]]:
+        described = {}
+        for name, data in sections.items():
+            self.section_path(generation, name).write_bytes(data)
+            described[name] = [len(data), zlib.crc32(data)]
+        return described
+
+    def write_manifest(self, manifest: Mapping[str, Any]) -> None:
+        path = self.directory / f"{self.key}.json"
+        temp = self.directory / f".{self.key}.{_token()}.tmp"
+        try:
+            temp.write_text(json.dumps(manifest), encoding="utf-8")
+            os.replace(temp, path)
+        finally:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+
+    def remove_other_generations(self, keep: Sequence[str]) -> None:
+        with contextlib.suppress(OSError), os.scandir(self.directory) as entries:
+            for entry in entries:
+                parts = entry.name.split(".")
+                if len(parts) == 3 and parts[0] == self.key and parts[1] not in keep:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+
+
+def write_cache(
+    directory: Path,
+    real_path: Path,
+    status: os.stat_result,
+    content: bytes,
+    read_started_ns: int,
+    catalogue: Catalogue,
+    raw_entries: Sequence[Any],
+    info: AppendInfo,
+) -> None:
+    """Write the cache of a catalogue just parsed from ``content`` (as it was at ``status``)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    writer = _Writer(directory, _key(real_path))
+    generation, order_generation = _token(), _token()
+    publications = catalogue.publications
+    index = build_index(searchable_text(p) for p in publications)
+    data = {
+        **_data_sections(publications, 0),
+        **_tail_sections([], 0),
+        "taken": taken_lines(raw_entries),
+        "vocab": index.vocab,
+        "vocab_starts": index.vocab_starts,
+        "postings": index.postings,
+        "posting_starts": index.posting_starts,
+    }
+    sections = writer.write_sections(generation, data)
+    orders = writer.write_sections(order_generation, _order_sections(publications))
+    writer.write_manifest(
+        {
+            "magic": "pubcli-cache",
+            "format": CACHE_FORMAT,
+            "pubcli": __version__,
+            "byteorder": sys.byteorder,
+            "catalogue": os.fsdecode(real_path),
+            "stamp": list(stamp_of(status)),
+            "content_crc": zlib.crc32(content),
+            "racy": status.st_mtime_ns > read_started_ns - RACY_WINDOW_NS,
+            "count": len(publications),
+            "indexed": len(publications),
+            "generation": generation,
+            "order_generation": order_generation,
+            "sections": sections,
+            "orders": orders,
+            "problems": [[p.line, p.label, p.message, p.skips_entry] for p in catalogue.problems],
+            "append": [info.appendable, info.newline, info.separator],
+        }
+    )
+    writer.remove_other_generations((generation, order_generation))
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+def _load_manifest(directory: Path, real_path: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((directory / f"{_key(real_path)}.json").read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        raise CacheInvalidError(str(error)) from None
+    if not (
+        isinstance(manifest, dict)
+        and manifest.get("magic") == "pubcli-cache"
+        and manifest.get("format") == CACHE_FORMAT
+        and manifest.get("pubcli") == __version__
+        and manifest.get("byteorder") == sys.byteorder
+        and manifest.get("catalogue") == os.fsdecode(real_path)
+    ):
+        raise CacheInvalidError("not a cache of this catalogue and version")
+    return manifest
+
+
+class CachedStore:
+    """A ``Store`` answered from the cache's sections, read only when a query needs them."""
+
+    def __init__(self, directory: Path, real_path: Path, manifest: dict[str, Any], display: str):
+        self._writer = _Writer(directory, _key(real_path))
+        self._manifest = manifest
+        self._display = display
+        self._loaded: dict[str, Any] = {}
+        try:
+            self._count = int(manifest["count"])
+            self._problems = [
+                Problem(display, int(line), str(label), str(message), bool(skips))
+                for line, label, message, skips in manifest["problems"]
+            ]
+        except (KeyError, TypeError, ValueError) as error:
+            raise CacheInvalidError(str(error)) from None
+
+    # sections
+
+    def _bytes(self, name: str) -> bytes:
+        if name in self._loaded:
+            return self._loaded[name]  # type: ignore[no-any-return]
+        try:
+            if name.startswith("order-"):
+                length, crc = self._manifest["orders"][name]
+                path = self._writer.section_path(self._manifest["order_generation"], name)
+            else:
+                length, crc = self._manifest["sections"][name]
+                path = self._writer.section_path(self._manifest["generation"], name)
+            with open(path, "rb") as section:
+                data = section.read(length)
+        except (OSError, KeyError, TypeError, ValueError) as error:
+            raise CacheInvalidError(str(error)) from None
+        if len(data) != length or zlib.crc32(data) != crc:
+            raise CacheInvalidError(f"section {name} is damaged")
+        self._loaded[name] = data
+        return data
+
+    def _array(self, name: str, typecode: str, count: int | None = -1) -> array[int]:
+        """A section of integers; ``count`` is how many it must hold (-1: one per entry of
+        its part of the catalogue, None: any)."""
+        key = f"{name}:array"
+        if key not in self._loaded:
+            values = array(typecode)
+            data = self._bytes(name)
+            if count == -1:
+                count = (
+                    self._count - int(self._manifest["indexed"])
+                    if name == "tail_starts"
+                    else self._count
+                )
+            if len(data) % values.itemsize or (
+                count is not None and len(data) != count * values.itemsize
+            ):
+                raise CacheInvalidError(f"section {name} has the wrong length")
+            values.frombytes(data)
+            self._loaded[key] = values
+        return self._loaded[key]  # type: ignore[no-any-return]
+
+    def _view(self, name: str) -> memoryview:
+        """A large section mapped, not read: only the parts a query touches are loaded."""
+        key = f"{name}:view"
+        if key not in self._loaded:
+            length = self._manifest["sections"][name][0]
+            path = self._writer.section_path(self._manifest["generation"], name)
+            try:
+                with open(path, "rb") as section:
+                    if os.fstat(section.fileno()).st_size < length:
+                        raise CacheInvalidError(f"section {name} is truncated")
+                    mapped = (
+                        mmap.mmap(section.fileno(), 0, access=mmap.ACCESS_READ) if length else b""
+                    )
+            except (OSError, ValueError) as error:
+                raise CacheInvalidError(str(error)) from None
+            view = memoryview(mapped)[:length]
+            self._loaded[key] = view.cast("i") if name == "postings" else view
+        return self._loaded[key]  # type: ignore[no-any-return]
+
+    def _lines(self, name: str, separator: bytes) -> list[bytes]:
+        key = f"{name}:lines"
+        if key not in self._loaded:
+            parts = self._bytes(name).split(separator)
+            if len(parts) != self._count + 1 or parts[-1]:
+                raise CacheInvalidError(f"section {name} has the wrong number of entries")
+            self._loaded[key] = parts
+        return self._loaded[key]  # type: ignore[no-any-return]
+
+    # the Store protocol
+
+    @property
+    def problems(self) -> Sequence[Problem]:
+        return self._problems
+
+    def __len__(self) -> int:
+        return self._count
+
+    def select(self, criteria: Criteria) -> list[int]:
+        candidates: Sequence[int] = range(self._count)
+        if criteria.since is not None or criteria.until is not None:
+            low = criteria.since.toordinal() if criteria.since else 1
+            high = criteria.until.toordinal() if criteria.until else sys.maxsize
+            dates = self._array("dates", "i")
+            candidates = [i for i in candidates if low <= dates[i] <= high]
+        if criteria.types or criteria.components or criteria.topics:
+            candidates = self._facet_matches(criteria, candidates)
+        if criteria.texts:
+            matching = self._text_matches(criteria.texts)
+            if isinstance(candidates, range):
+                return matching
+            chosen = set(matching)
+            candidates = [i for i in candidates if i in chosen]
+        return list(candidates)
+
+    def _facet_matches(self, criteria: Criteria, candidates: Sequence[int]) -> list[int]:
+        types = {t.casefold().encode("utf-8") for t in criteria.types}
+        components = {c.casefold().encode("utf-8") for c in criteria.components}
+        topics = {t.casefold().encode("utf-8") for t in criteria.topics}
+        lines = self._lines("facets", _ENTRY_END)
+        chosen = []
+        for index in candidates:
+            type_, component_list, topic_list = lines[index].split(_FIELD_END)
+            if types and type_ not in types:
+                continue
+            if components and components.isdisjoint(component_list.split(_LIST_SEPARATOR)):
+                continue
+            if topics and (not topic_list or topics.isdisjoint(topic_list.split(_LIST_SEPARATOR))):
+                continue
+            chosen.append(index)
+        return chosen
+
+    def _text_matches(self, texts: Sequence[str]) -> list[int]:
+        chosen: set[int] = set()
+        for text in texts:
+            words = [word.casefold().encode("utf-8", "surrogatepass") for word in text.split()]
+            matching: set[int] | None = None
+            for word in words:
+                found = self._entries_with(word)
+                matching = found if matching is None else matching & found
+                if not matching:
+                    break
+            chosen |= set(range(self._count)) if matching is None else matching
+        return sorted(chosen)
+
+    def _entries_with(self, word: bytes) -> set[int]:
+        # A word holding a separator cannot occur in valid text (see Criteria.matcher).
+        if _ENTRY_END in word or _FIELD_END in word:
+            return set()
+        indexed = int(self._manifest["indexed"])
+        found = entries_with(
+            word,
+            self._bytes("vocab"),
+            self._array("vocab_starts", "q", None),
+            self._view("postings"),
+            self._array("posting_starts", "q", None),
+        )
+        if found and (min(found) < 0 or max(found) >= indexed):
+            raise CacheInvalidError("section postings is damaged")
+        tail = scan(word, self._bytes("tail"), self._array("tail_starts", "q"), _ENTRY_END)
+        return found | {indexed + entry for entry in tail}
+
+    def order(self, indices: Sequence[int], key: str, *, reverse: bool = False) -> list[int]:
+        if len(indices) <= _FEW:
+            # Sorting a few by their records is cheaper than walking the permutation.
+            key_of = sort_key(key)
+            ordered = sorted(sorted(indices), key=lambda i: key_of(self._publication(i)))
+        elif len(indices) == self._count:
+            ordered = self._array(f"order-{key}", "i").tolist()
+        else:
+            permutation = self._array(f"order-{key}", "i")
+            wanted = bytearray(self._count)
+            for index in indices:
+                wanted[index] = 1
+            ordered = [index for index in permutation if wanted[index]]
+        if reverse:
+            ordered.reverse()
+        return ordered
+
+    def ids(self, indices: Sequence[int]) -> list[str]:
+        if "ids:text" not in self._loaded:
+            try:
+                lines = self._bytes("ids").decode("utf-8").split("\n")
+            except UnicodeDecodeError as error:
+                raise CacheInvalidError(str(error)) from None
+            if len(lines) != self._count + 1 or lines[-1]:
+                raise CacheInvalidError("section ids has the wrong number of entries")
+            self._loaded["ids:text"] = lines
+        lines = self._loaded["ids:text"]
+        return [lines[index] for index in indices]
+
+    def all_ids(self) -> list[str]:
+        return self.ids(range(self._count))
+
+    def publications(self, indices: Sequence[int]) -> list[Publication]:
+        return [self._publication(index) for index in indices]
+
+    def _publication(self, index: int) -> Publication:
+        records = self._view("records")
+        starts = self._array("record_starts", "q")
+        end = starts[index + 1] if index + 1 < self._count else len(records)
+        try:
+            record = json.loads(records[starts[index] : end].tobytes())
+            date = record["date"]
+            return Publication(
+                id=record["id"],
+                title=record["title"],
+                type=record["type"],
+                date=datetime.date.fromisoformat(date) if date else None,
+                components=tuple(record["components"]),
+                topics=tuple(record["topics"]),
+                summary=record["summary"],
+                url=record["url"],
+            )
+        except (ValueError, KeyError, TypeError, IndexError) as error:
+            raise CacheInvalidError(str(error)) from None
+
+    # for add
+
+    @property
+    def append_info(self) -> AppendInfo:
+        appendable, newline, separator = self._manifest["append"]
+        return AppendInfo(bool(appendable), str(newline), str(separator))
+
+    def taken_problems(self, new: Sequence[Publication]) -> list[str]:
+        """The collisions of new entries with every entry of the file (see writer)."""
+        taken = b"\n" + self._bytes("taken")
+        problems = []
+        for publication in new:
+            if f"\n{publication.id}\x00".encode() in taken:
+                problems.append(f"id '{publication.id}' is already in the catalogue")
+            normal, day = raw_title_date_key(publication.title, publication.date)
+            needle = f"\x00{normal}\x00{day.isoformat() if day else ''}\n".encode()
+            at = taken.find(needle)
+            if at >= 0:
+                line_start = taken.rfind(b"\n", 0, at) + 1
+                existing = taken[line_start:at].decode("utf-8", "replace")
+                problems.append(
+                    f"'{publication.id}': the same title and date are already in the catalogue "
+                    f"as '{existing}'"
+                )
+        return problems
+
+    def extend(self, new: Sequence[Publication], status: os.stat_result, appended: bytes) -> None:
+        """Record ``new`` (just appended to the file, now at ``status``) in the cache."""
+        manifest = dict(self._manifest)
+        sections = {name: list(value) for name, value in manifest["sections"].items()}
+        data = {
+            **_data_sections(new, sections["records"][0]),
+            **_tail_sections(new, sections["tail"][0]),
+            "taken": taken_lines([p.to_toml_table() for p in new]),
+        }
+        generation = manifest["generation"]
+        for name, extra in data.items():
+            length, crc = sections[name]
+            path = self._writer.section_path(generation, name)
+            with open(path, "r+b") as section:
+                section.truncate(length)  # drop what a killed writer may have left
+                section.seek(length)
+                section.write(extra)
+            sections[name] = [length + len(extra), zlib.crc32(extra, crc)]
+        orders = self._extended_orders(new)
+        order_generation = _token()
+        manifest.update(
+            sections=sections,
+            orders=self._writer.write_sections(order_generation, orders),
+            order_generation=order_generation,
+            count=self._count + len(new),
+            stamp=list(stamp_of(status)),
+            content_crc=zlib.crc32(appended, manifest["content_crc"]),
+            racy=True,
+            # The file now ends with the new block's newline.
+            append=[True, self.append_info.newline, self.append_info.newline],
+        )
+        self._writer.write_manifest(manifest)
+        self._writer.remove_other_generations((generation, order_generation))
+
+    def _extended_orders(self, new: Sequence[Publication]) -> dict[str, bytes]:
+        added = {self._count + offset: p for offset, p in enumerate(new)}
+
+        def publication_at(index: int) -> Publication:
+            return added[index] if index in added else self._publication(index)
+
+        orders = {}
+        for key in SORT_KEYS:
+            key_of = sort_key(key)
+            permutation = self._array(f"order-{key}", "i").tolist()
+            for index, publication in added.items():
+                position = bisect.bisect_right(
+                    permutation, key_of(publication), key=lambda i: key_of(publication_at(i))
+                )
+                permutation.insert(position, index)
+            orders[f"order-{key}"] = _array_bytes("i", permutation)
+        return orders
+
+    def settle(self, status: os.stat_result) -> None:
+        """Mark a racy cache as clean once its file is old enough to be trusted by stamp."""
+        if time.time_ns() - status.st_mtime_ns > RACY_WINDOW_NS:
+            with contextlib.suppress(OSError):
+                self._writer.write_manifest({**self._manifest, "racy": False})
+
+
+def open_cached(
+    directory: Path, real_path: Path, status: os.stat_result, display: str
+) -> CachedStore:
+    """The cache of the catalogue at ``real_path`` if it describes the file as it is now."""
+    manifest = _load_manifest(directory, real_path)
+    if manifest.get("stamp") != list(stamp_of(status)):
+        raise CacheInvalidError("the catalogue changed")
+    store = CachedStore(directory, real_path, manifest, display)
+    if manifest.get("racy"):
+        try:
+            content = real_path.read_bytes()
+        except OSError as error:
+            raise CacheInvalidError(str(error)) from None
+        if zlib.crc32(content) != manifest.get("content_crc"):
+            raise CacheInvalidError("the catalogue changed within its mtime")
+        store.settle(status)
+    return store

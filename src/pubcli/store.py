@@ -1,0 +1,139 @@
+"""What the reading commands ask of a catalogue, answered from memory or from the cache.
+
+Both answer in terms of indices (positions of valid publications in file order), so that
+a query can be answered without building every publication.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from pubcli.catalogue import (
+    Catalogue,
+    Problem,
+    appendable,
+    check_document,
+    decode,
+    entries_of,
+    parse_toml,
+    read_bytes,
+)
+from pubcli.model import Publication
+from pubcli.query import Criteria, sort_key
+
+
+class Store(Protocol):
+    """The valid publications of one catalogue, and the problems met reading it."""
+
+    @property
+    def problems(self) -> Sequence[Problem]:
+        """Problems of the file; those with ``skips_entry`` left an entry out."""
+        ...
+
+    def __len__(self) -> int:
+        """How many valid publications there are."""
+        ...
+
+    def select(self, criteria: Criteria) -> list[int]:
+        """Indices of the publications matching ``criteria``, in file order."""
+        ...
+
+    def order(self, indices: Sequence[int], key: str, *, reverse: bool = False) -> list[int]:
+        """``indices`` sorted as ``query.sort_key(key)`` orders their publications."""
+        ...
+
+    def ids(self, indices: Sequence[int]) -> list[str]:
+        """The ids at ``indices``."""
+        ...
+
+    def all_ids(self) -> list[str]:
+        """Every id, in file order."""
+        ...
+
+    def publications(self, indices: Sequence[int]) -> list[Publication]:
+        """The publications at ``indices``."""
+        ...
+
+
+class MemoryStore:
+    """A store over publications held in memory (a freshly parsed catalogue)."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self._publications = catalogue.publications
+
+    @property
+    def problems(self) -> Sequence[Problem]:
+        return self.catalogue.problems
+
+    def __len__(self) -> int:
+        return len(self._publications)
+
+    def select(self, criteria: Criteria) -> list[int]:
+        matches = criteria.matcher()
+        return [index for index, p in enumerate(self._publications) if matches(p)]
+
+    def order(self, indices: Sequence[int], key: str, *, reverse: bool = False) -> list[int]:
+        key_of = sort_key(key)
+        publications = self._publications
+        ordered = sorted(indices, key=lambda index: key_of(publications[index]))
+        if reverse:
+            ordered.reverse()
+        return ordered
+
+    def ids(self, indices: Sequence[int]) -> list[str]:
+        return [self._publications[index].id for index in indices]
+
+    def all_ids(self) -> list[str]:
+        return [publication.id for publication in self._publications]
+
+    def publications(self, indices: Sequence[int]) -> list[Publication]:
+        return [self._publications[index] for index in indices]
+
+
+def open_store(
+    path: Path,
+    display: str,
+    environ: Mapping[str, str],
+    *,
+    use_cache: bool = True,
+    trust_cache: bool = True,
+) -> Store:
+    """The publications of the catalogue at ``path``: from the cache when it is current,
+    else parsed from the file (and the cache rewritten, unless ``use_cache`` is off).
+
+    ``trust_cache=False`` ignores the cache but still rewrites it: for a cache that
+    turned out damaged half-way through a query.
+    """
+    from pubcli import cache
+
+    real_path = Path(os.path.realpath(path))
+    directory = cache.cache_directory(environ) if use_cache else None
+    try:
+        status = os.stat(real_path)
+    except OSError:
+        status = None
+    if directory is not None and status is not None and trust_cache:
+        try:
+            return cache.open_cached(directory, real_path, status, display)
+        except cache.CacheInvalidError:
+            pass
+    started = time.time_ns()
+    data = read_bytes(path, display)
+    text = decode(data, display)
+    document = parse_toml(text, display)
+    catalogue = check_document(document, text, display)
+    if directory is not None and status is not None:
+        with contextlib.suppress(OSError, ValueError):
+            if cache.stamp_of(os.stat(real_path)) == cache.stamp_of(status):
+                entries = entries_of(document, display)
+                info = cache.append_info(text, appendable(text, entries))
+                cache.write_cache(
+                    directory, real_path, status, data, started, catalogue, entries, info
+                )
+    return MemoryStore(catalogue)
