@@ -37,7 +37,7 @@ from pubcli.query import SORT_KEYS, Criteria, searchable_text, sort_key
 from pubcli.text_index import build_index, entries_with, scan
 from pubcli.validation import raw_title_date_key
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 NO_CACHE_ENV = "PUBCLI_NO_CACHE"
 RACY_WINDOW_NS = 100_000_000
 _FEW = 256  # up to this many results are sorted by their records, not the permutation
@@ -126,6 +126,11 @@ def taken_lines(raw_entries: Sequence[Any]) -> bytes:
             key = f"{normal}\x00{day.isoformat() if day else ''}"
         lines.append(f"{raw_id}\x00{key}\n")
     return "".join(lines).encode("utf-8")
+
+
+def _taken_section(raw_entries: Sequence[Any]) -> bytes:
+    # The leading newline lets every id be found as "\n" + id + NUL.
+    return b"\n" + taken_lines(raw_entries)
 
 
 def _data_sections(publications: Sequence[Publication], first_record: int) -> dict[str, bytes]:
@@ -237,7 +242,7 @@ def write_cache(
     data = {
         **_data_sections(publications, 0),
         **_tail_sections([], 0),
-        "taken": taken_lines(raw_entries),
+        "taken": _taken_section(raw_entries),
         "vocab": index.vocab,
         "vocab_starts": index.vocab_starts,
         "postings": index.postings,
@@ -419,22 +424,26 @@ class CachedStore:
         return chosen
 
     def _text_matches(self, texts: Sequence[str]) -> list[int]:
-        chosen: set[int] = set()
+        alternatives = []
         for text in texts:
             words = [word.casefold().encode("utf-8", "surrogatepass") for word in text.split()]
-            matching: set[int] | None = None
-            for word in words:
-                found = self._entries_with(word)
-                matching = found if matching is None else matching & found
+            if not words:
+                return list(range(self._count))
+            matching = self._entries_with(words[0])
+            for word in words[1:]:
                 if not matching:
                     break
-            chosen |= set(range(self._count)) if matching is None else matching
-        return sorted(chosen)
+                also = set(self._entries_with(word))
+                matching = [index for index in matching if index in also]
+            alternatives.append(matching)
+        if len(alternatives) == 1:
+            return alternatives[0]
+        return sorted(set().union(*alternatives))
 
-    def _entries_with(self, word: bytes) -> set[int]:
+    def _entries_with(self, word: bytes) -> list[int]:
         # A word holding a separator cannot occur in valid text (see Criteria.matcher).
         if _ENTRY_END in word or _FIELD_END in word:
-            return set()
+            return []
         indexed = int(self._manifest["indexed"])
         found = entries_with(
             word,
@@ -443,10 +452,10 @@ class CachedStore:
             self._view("postings"),
             self._array("posting_starts", "q", None),
         )
-        if found and (min(found) < 0 or max(found) >= indexed):
+        if found and (found[0] < 0 or found[-1] >= indexed):
             raise CacheInvalidError("section postings is damaged")
         tail = scan(word, self._bytes("tail"), self._array("tail_starts", "q"), _ENTRY_END)
-        return found | {indexed + entry for entry in tail}
+        return found + sorted(indexed + entry for entry in tail)
 
     def order(self, indices: Sequence[int], key: str, *, reverse: bool = False) -> list[int]:
         if len(indices) <= _FEW:
@@ -506,13 +515,21 @@ class CachedStore:
     # for add
 
     @property
+    def racy(self) -> bool:
+        return bool(self._manifest.get("racy"))
+
+    @property
+    def content_crc(self) -> int:
+        return int(self._manifest["content_crc"])
+
+    @property
     def append_info(self) -> AppendInfo:
         appendable, newline, separator = self._manifest["append"]
         return AppendInfo(bool(appendable), str(newline), str(separator))
 
     def taken_problems(self, new: Sequence[Publication]) -> list[str]:
         """The collisions of new entries with every entry of the file (see writer)."""
-        taken = b"\n" + self._bytes("taken")
+        taken = self._bytes("taken")  # begins with a newline: every line is "\nid\0..."
         problems = []
         for publication in new:
             if f"\n{publication.id}\x00".encode() in taken:
@@ -572,13 +589,13 @@ class CachedStore:
         orders = {}
         for key in SORT_KEYS:
             key_of = sort_key(key)
-            permutation = self._array(f"order-{key}", "i").tolist()
+            permutation = array("i", self._array(f"order-{key}", "i"))
             for index, publication in added.items():
                 position = bisect.bisect_right(
                     permutation, key_of(publication), key=lambda i: key_of(publication_at(i))
                 )
                 permutation.insert(position, index)
-            orders[f"order-{key}"] = _array_bytes("i", permutation)
+            orders[f"order-{key}"] = permutation.tobytes()
         return orders
 
     def settle(self, status: os.stat_result) -> None:
@@ -588,20 +605,43 @@ class CachedStore:
                 self._writer.write_manifest({**self._manifest, "racy": False})
 
 
+def _file_crc(path: Path, size: int) -> int:
+    """CRC-32 of a file, read through a memory map (no copy of a large catalogue)."""
+    try:
+        with open(path, "rb") as file:
+            if not size:
+                return zlib.crc32(b"")
+            with mmap.mmap(file.fileno(), size, access=mmap.ACCESS_READ) as mapped:
+                return zlib.crc32(mapped)
+    except (OSError, ValueError) as error:
+        raise CacheInvalidError(str(error)) from None
+
+
 def open_cached(
-    directory: Path, real_path: Path, status: os.stat_result, display: str
+    directory: Path,
+    real_path: Path,
+    status: os.stat_result,
+    display: str,
+    *,
+    check_racy: bool = True,
 ) -> CachedStore:
-    """The cache of the catalogue at ``real_path`` if it describes the file as it is now."""
+    """The cache of the catalogue at ``real_path`` if it describes the file as it is now.
+
+    With ``check_racy=False`` a racy cache is returned unchecked: the caller must call
+    ``confirm_racy`` before relying on it (``add`` does so while it copies the file).
+    """
     manifest = _load_manifest(directory, real_path)
     if manifest.get("stamp") != list(stamp_of(status)):
         raise CacheInvalidError("the catalogue changed")
     store = CachedStore(directory, real_path, manifest, display)
-    if manifest.get("racy"):
-        try:
-            content = real_path.read_bytes()
-        except OSError as error:
-            raise CacheInvalidError(str(error)) from None
-        if zlib.crc32(content) != manifest.get("content_crc"):
+    if check_racy:
+        confirm_racy(store, real_path, status)
+    return store
+
+
+def confirm_racy(store: CachedStore, real_path: Path, status: os.stat_result) -> None:
+    """For a racy cache, prove by CRC-32 that the file is the one it describes."""
+    if store.racy:
+        if _file_crc(real_path, status.st_size) != store.content_crc:
             raise CacheInvalidError("the catalogue changed within its mtime")
         store.settle(status)
-    return store

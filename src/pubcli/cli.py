@@ -210,6 +210,15 @@ def _warn_skipped(problems: Sequence[Problem], display: str) -> None:
         _say("hint: ", f"invalid entries were skipped; run 'pubcli check -c {one_line(display)}'")
 
 
+def _cache_directory(no_cache: bool) -> Path | None:
+    """Where the cache lives, or None when --no-cache or PUBCLI_NO_CACHE turn it off."""
+    from pubcli.cache import cache_directory, cache_disabled
+
+    if no_cache or cache_disabled(os.environ):
+        return None
+    return cache_directory(os.environ)
+
+
 def _ask(
     ctx: typer.Context, catalogue: str | None, no_cache: bool, question: Callable[[Store], T]
 ) -> T:
@@ -218,17 +227,17 @@ def _ask(
     A cache found damaged half-way through is dropped and the question asked again of
     the file itself.
     """
-    from pubcli.cache import CacheInvalidError, cache_disabled
+    from pubcli.cache import CacheInvalidError
     from pubcli.store import open_store
 
     path, display = find_catalogue(_catalogue_option(ctx, catalogue), os.environ, Path.cwd())
-    use_cache = not (no_cache or cache_disabled(os.environ))
-    store = open_store(path, display, os.environ, use_cache=use_cache)
+    directory = _cache_directory(no_cache)
+    store = open_store(path, display, directory)
     try:
         try:
             return question(store)
         except CacheInvalidError:
-            store = open_store(path, display, os.environ, use_cache=use_cache, trust_cache=False)
+            store = open_store(path, display, directory, trust_cache=False)
             return question(store)
     finally:
         _warn_skipped(store.problems, display)
@@ -554,6 +563,7 @@ def add_command(
         ),
     ] = None,
     catalogue: CatalogueOption = None,
+    no_cache: NoCacheOption = False,
 ) -> None:
     """Add publications to the end of the catalogue.
 
@@ -590,7 +600,7 @@ def add_command(
         plan_append(read_bytes(target_of(path, display)), display, new)
         _write([render_block(new)])
         return
-    append_publications(path, display, new)
+    append_publications(path, display, new, _cache_directory(no_cache))
     for publication in new:
         _say("", f"added {publication.id} to {one_line(display)}")
     _print_added(new, output_format, many=from_json is not None)

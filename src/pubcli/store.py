@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -97,15 +97,10 @@ class MemoryStore:
 
 
 def open_store(
-    path: Path,
-    display: str,
-    environ: Mapping[str, str],
-    *,
-    use_cache: bool = True,
-    trust_cache: bool = True,
+    path: Path, display: str, cache_directory: Path | None, *, trust_cache: bool = True
 ) -> Store:
     """The publications of the catalogue at ``path``: from the cache when it is current,
-    else parsed from the file (and the cache rewritten, unless ``use_cache`` is off).
+    else parsed from the file (and the cache rewritten). No ``cache_directory``: no cache.
 
     ``trust_cache=False`` ignores the cache but still rewrites it: for a cache that
     turned out damaged half-way through a query.
@@ -113,7 +108,7 @@ def open_store(
     from pubcli import cache
 
     real_path = Path(os.path.realpath(path))
-    directory = cache.cache_directory(environ) if use_cache else None
+    directory = cache_directory
     try:
         status = os.stat(real_path)
     except OSError:

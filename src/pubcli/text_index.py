@@ -67,18 +67,23 @@ def entries_with(
     vocab_starts: Sequence[int],
     postings: Sequence[int],
     posting_starts: Sequence[int],
-) -> set[int]:
-    """The entries whose text contains ``word`` (UTF-8, casefolded, no whitespace)."""
-    found: set[int] = set()
+) -> list[int]:
+    """The entries whose text contains ``word`` (UTF-8, casefolded, no whitespace), sorted."""
+    lists = []
     position = vocab.find(word)
     while position >= 0:
         token = bisect.bisect_right(vocab_starts, position) - 1
-        found.update(postings[posting_starts[token] : posting_starts[token + 1]])
+        lists.append(postings[posting_starts[token] : posting_starts[token + 1]])
         following = token + 1
         if following >= len(vocab_starts):
             break
         position = vocab.find(word, vocab_starts[following])
-    return found
+    if len(lists) == 1:
+        return list(lists[0])  # each token's entries are stored sorted
+    found: set[int] = set()
+    for entries in lists:
+        found.update(entries)
+    return sorted(found)
 
 
 def scan(word: bytes, text: bytes, starts: Sequence[int], separator: bytes) -> set[int]:

@@ -11,13 +11,15 @@ import datetime
 import errno
 import fcntl
 import os
+import shutil
 import stat
 import tempfile
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import tomli_w
 
@@ -188,11 +190,15 @@ def plan_append(data: bytes, display: str, new: Sequence[Publication]) -> Plan:
     return Plan(data, existing, separator + render_block(new, newline))
 
 
-def verify(plan: Plan, display: str, new: Sequence[Publication]) -> bytes:
-    """Parse the would-be file and prove it: old entries unchanged, the new ones last."""
+def verify(plan: Plan, display: str, new: Sequence[Publication]) -> tuple[bytes, dict[str, Any]]:
+    """Parse the would-be file and prove it: old entries unchanged, the new ones last.
+
+    Returns the new file's bytes and its parsed document.
+    """
     result = plan.old + plan.appended.encode("utf-8")
+    document = parse_toml(decode(result, display), display)
+    after = entries_of(document, display)
     before = plan.existing
-    after = entries_of(parse_toml(decode(result, display), display), display)
     added = after[len(before) :]
     rebuilt = [validate_entry(raw)[0] for raw in added]
     if after[: len(before)] != before or rebuilt != list(new):
@@ -200,32 +206,46 @@ def verify(plan: Plan, display: str, new: Sequence[Publication]) -> bytes:
             f"{one_line(display)}: the appended entries would not read back as written; "
             "nothing was changed"
         )
-    return result
+    return result, document
 
 
-def replace_atomically(target: Target, content: bytes) -> None:
-    """Write ``content`` to a temporary file beside the target, then rename it over it."""
+class _ChangedMeanwhile(Exception):
+    """The catalogue is not the one the cache describes: fall back to reading it."""
+
+
+def replace_atomically(
+    target: Target,
+    fill: Callable[[BinaryIO], object],
+    expected: os.stat_result | None = None,
+    before_rename: Callable[[], None] | None = None,
+) -> os.stat_result:
+    """Write a temporary file beside the target with ``fill``, then rename it over it.
+
+    The temporary file gets the catalogue's permission bits (and owner, where allowed),
+    is flushed and fsynced before the rename, and the directory is fsynced after it.
+    Returns the status of the new file.
+    """
     path = target.real_path
     directory = path.parent
-    try:
-        status = os.stat(path)
-    except OSError as error:
-        raise CatalogueError(
-            f"cannot write {one_line(target.display)}: {error.strerror or error}"
-        ) from None
     temp_name = None
     try:
+        status = os.stat(path)
+        if expected is not None and _stamp(status) != _stamp(expected):
+            raise _ChangedMeanwhile
         descriptor, temp_name = tempfile.mkstemp(prefix=target.temp_prefix, dir=directory)
         with os.fdopen(descriptor, "wb") as temp:
-            temp.write(content)
+            fill(temp)
             temp.flush()
             os.fchmod(temp.fileno(), stat.S_IMODE(status.st_mode))
             with contextlib.suppress(OSError):  # only root may give a file away
                 os.fchown(temp.fileno(), status.st_uid, status.st_gid)
             os.fsync(temp.fileno())
+        if before_rename is not None:
+            before_rename()
         os.replace(temp_name, path)
         temp_name = None
         _fsync_directory(directory)
+        return os.stat(path)
     except OSError as error:
         raise CatalogueError(
             f"cannot write {one_line(target.display)}: {error.strerror or error}"
@@ -234,6 +254,40 @@ def replace_atomically(target: Target, content: bytes) -> None:
         if temp_name is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temp_name)
+
+
+def _stamp(status: os.stat_result) -> tuple[int, int, int, int]:
+    return (status.st_size, status.st_mtime_ns, status.st_ino, status.st_dev)
+
+
+def _copy_then_append(
+    source: Path, expected: os.stat_result, appended: bytes
+) -> Callable[[BinaryIO], None]:
+    """A ``fill`` that copies the catalogue in the kernel and adds ``appended`` after it."""
+
+    def fill(temp: BinaryIO) -> None:
+        with open(source, "rb") as original:
+            if _stamp(os.fstat(original.fileno())) != _stamp(expected):
+                raise _ChangedMeanwhile
+            remaining = expected.st_size
+            try:
+                while remaining > 0:
+                    copied = os.copy_file_range(original.fileno(), temp.fileno(), remaining)
+                    if copied == 0:
+                        raise _ChangedMeanwhile
+                    remaining -= copied
+            except OSError as error:
+                if error.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+                    raise
+                original.seek(expected.st_size - remaining)
+                temp.seek(expected.st_size - remaining)
+                shutil.copyfileobj(original, temp)
+            temp.seek(expected.st_size)
+            temp.write(appended)
+            if _stamp(os.fstat(original.fileno())) != _stamp(expected):
+                raise _ChangedMeanwhile
+
+    return fill
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -254,10 +308,116 @@ def read_bytes(target: Target) -> bytes:
         ) from None
 
 
-def append_publications(path: Path, display: str, new: Sequence[Publication]) -> None:
-    """Add ``new`` to the end of the catalogue at ``path``: locked, checked, atomic."""
+def check_block(appended: bytes, display: str, new: Sequence[Publication]) -> None:
+    """Parse the appended text on its own: it must hold exactly the new entries.
+
+    Appended after a catalogue whose entries all have ``[[publications]]`` headers (which
+    the cache records), a block that starts with such a header extends the array by its
+    own tables and by nothing else.
+    """
+    tables = entries_of(parse_toml(decode(appended, display), display), display)
+    if [validate_entry(raw)[0] for raw in tables] != list(new):
+        raise CatalogueError(
+            f"{one_line(display)}: the appended entries would not read back as written; "
+            "nothing was changed"
+        )
+
+
+def _append_with_cache(
+    target: Target, display: str, new: Sequence[Publication], cache_directory: Path
+) -> bool:
+    """Append using the cache instead of reading the file; False if the cache cannot serve."""
+    from pubcli import cache
+
+    try:
+        status = os.stat(target.real_path)
+        store = cache.open_cached(
+            cache_directory, target.real_path, status, display, check_racy=False
+        )
+        info = store.append_info
+        if not info.appendable:
+            return False
+        problems = store.taken_problems(new)
+    except (OSError, cache.CacheInvalidError):
+        return False
+    if problems:
+        raise InvalidInputError(problems)
+    appended = (info.separator + render_block(new, info.newline)).encode("utf-8")
+    check_block(appended, display, new)
+    # A racy cache is proved against the file by CRC while the kernel copies it.
+    failures: list[Exception] = []
+
+    def prove() -> None:
+        try:
+            cache.confirm_racy(store, target.real_path, status)
+        except cache.CacheInvalidError as error:
+            failures.append(error)
+
+    proof = threading.Thread(target=prove, daemon=True)
+    proof.start()
+
+    def confirm() -> None:
+        proof.join()
+        if failures:
+            raise _ChangedMeanwhile
+
+    try:
+        written = replace_atomically(
+            target,
+            _copy_then_append(target.real_path, status, appended),
+            expected=status,
+            before_rename=confirm,
+        )
+    except _ChangedMeanwhile:
+        return False
+    finally:
+        proof.join()
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError, cache.CacheInvalidError):
+        store.extend(new, written, appended)
+    return True
+
+
+def _cache_after_write(
+    target: Target,
+    display: str,
+    content: bytes,
+    document: dict[str, Any],
+    written: os.stat_result,
+    cache_directory: Path,
+) -> None:
+    """Keep the cache warm after a write that read the whole file."""
+    from pubcli import cache
+    from pubcli.catalogue import appendable, check_document
+
+    started = time.time_ns()
+    text = decode(content, display)
+    entries = entries_of(document, display)
+    info = cache.append_info(text, appendable(text, entries))
+    catalogue = check_document(document, text, display)
+    with contextlib.suppress(OSError, ValueError):
+        cache.write_cache(
+            cache_directory, target.real_path, written, content, started, catalogue, entries, info
+        )
+
+
+def append_publications(
+    path: Path, display: str, new: Sequence[Publication], cache_directory: Path | None = None
+) -> None:
+    """Add ``new`` to the end of the catalogue at ``path``: locked, checked, atomic.
+
+    With a current cache the file is neither read nor parsed: collisions are checked
+    against the cache, the new block is parsed on its own, and the file is copied in the
+    kernel. Otherwise the whole file is read, and the whole result parsed and checked.
+    """
     target = target_of(path, display)
     with locked(target):
         remove_stale_temp_files(target)
+        if cache_directory is not None and _append_with_cache(
+            target, display, new, cache_directory
+        ):
+            return
         plan = plan_append(read_bytes(target), display, new)
-        replace_atomically(target, verify(plan, display, new))
+        content, document = verify(plan, display, new)
+        written = replace_atomically(target, lambda temp: temp.write(content))
+        if cache_directory is not None:
+            _cache_after_write(target, display, content, document, written, cache_directory)
