@@ -26,7 +26,7 @@ class Problem(NamedTuple):
     skips_entry: bool = True
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.label}: {self.message}"
+        return f"{one_line(self.path)}:{self.line}: {self.label}: {self.message}"
 
 
 class Catalogue(NamedTuple):

@@ -19,7 +19,14 @@ import typer
 from pubcli import __version__, exit_codes
 from pubcli.catalogue import Problem, load_catalogue
 from pubcli.errors import InvalidInputError, PubcliError, UsageError
-from pubcli.formats import DEFAULT_COLUMNS, detail_json, detail_text, machine_chunks, parse_columns
+from pubcli.formats import (
+    DEFAULT_COLUMNS,
+    detail_json,
+    detail_text,
+    dump_json,
+    machine_chunks,
+    parse_columns,
+)
 from pubcli.locate import find_catalogue
 from pubcli.model import Publication
 from pubcli.query import Criteria, parse_date_bound, resolve_id
@@ -636,15 +643,13 @@ def check_command(
     loaded = load_catalogue(path, display)
     problems = sorted(loaded.problems, key=lambda problem: problem.line)
     if output_format is CheckFormat.JSON:
-        import json
-
         report = {
             "path": display,
             "ok": not problems,
             "publications": len(loaded.publications),
             "problems": [{"line": p.line, "id": p.label, "message": p.message} for p in problems],
         }
-        _write([json.dumps(report, indent=2, ensure_ascii=not _stdout_is_utf8()) + "\n"])
+        _write([dump_json(report, indent=2, ascii_only=not _stdout_is_utf8()) + "\n"])
     elif problems:
         _write(f"{problem}\n" for problem in problems)
     else:
@@ -676,6 +681,11 @@ def _decode_arguments(arguments: Sequence[str]) -> list[str]:
 
 
 def _prepare_streams() -> None:
+    # A closed standard stream (pubcli list >&-) is None in Python: write nowhere.
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w")
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")
     # Text that the output encoding cannot hold is shown escaped, never a crash.
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
@@ -726,6 +736,19 @@ def run(arguments: Sequence[str]) -> int:
     except KeyboardInterrupt:
         _say("error: ", "interrupted")
         return exit_codes.INTERRUPTED
+    except OSError as error:
+        # Reading or writing failed below the core's own checks (a disk error, a file
+        # that vanished): a catalogue problem, reported without a traceback.
+        _say(
+            "error: ", one_line(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "))
+        )
+        return exit_codes.CATALOGUE
+    except Exception as error:  # a bug must not print a traceback at users
+        if os.environ.get("PUBCLI_DEBUG"):
+            raise
+        _say("error: ", f"internal error ({type(error).__name__}: {one_line(str(error))}); "
+             "please report it, with PUBCLI_DEBUG=1 for the traceback")  # fmt: skip
+        return exit_codes.CATALOGUE
 
 
 def main() -> int:

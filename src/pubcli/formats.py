@@ -61,7 +61,8 @@ def cell_text(publication: Publication, column: str) -> str:
     return value or ""
 
 
-def _dump_json(value: object, *, indent: int | None, ascii_only: bool) -> str:
+def dump_json(value: object, *, indent: int | None, ascii_only: bool) -> str:
+    """JSON text with every control character escaped (json leaves DEL and C1 raw)."""
     separators = None if indent else (",", ":")
     text = json.dumps(value, ensure_ascii=ascii_only, indent=indent, separators=separators)
     return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
@@ -73,7 +74,7 @@ def json_chunks(
     """One JSON array, indented 2, streamed object by object; ``[]`` when empty."""
     opener = "[\n"
     for publication in publications:
-        text = _dump_json(record(publication, columns), indent=2, ascii_only=ascii_only)
+        text = dump_json(record(publication, columns), indent=2, ascii_only=ascii_only)
         yield opener + "  " + text.replace("\n", "\n  ")
         opener = ",\n"
     yield "[]\n" if opener == "[\n" else "\n]\n"
@@ -84,7 +85,7 @@ def jsonl_chunks(
 ) -> Iterator[str]:
     """One compact JSON object per line."""
     for publication in publications:
-        yield _dump_json(record(publication, columns), indent=None, ascii_only=ascii_only) + "\n"
+        yield dump_json(record(publication, columns), indent=None, ascii_only=ascii_only) + "\n"
 
 
 def csv_chunks(publications: Iterable[Publication], columns: Sequence[str]) -> Iterator[str]:
@@ -144,4 +145,4 @@ def detail_text(publication: Publication) -> str:
 
 def detail_json(publication: Publication, *, ascii_only: bool = False) -> str:
     """One publication as an indented JSON object."""
-    return _dump_json(publication.to_record(), indent=2, ascii_only=ascii_only) + "\n"
+    return dump_json(publication.to_record(), indent=2, ascii_only=ascii_only) + "\n"

@@ -20,6 +20,7 @@ from pubcli.catalogue import (
     check_document,
     decode,
     entries_of,
+    load_catalogue,
     parse_toml,
     read_bytes,
 )
@@ -96,6 +97,10 @@ class MemoryStore:
         return [self._publications[index] for index in indices]
 
 
+SMALL_CATALOGUE = 64 * 1024
+"""Below this size (bytes) a catalogue is parsed on every call and never cached."""
+
+
 def open_store(
     path: Path, display: str, cache_directory: Path | None, *, trust_cache: bool = True
 ) -> Store:
@@ -105,17 +110,19 @@ def open_store(
     ``trust_cache=False`` ignores the cache but still rewrites it: for a cache that
     turned out damaged half-way through a query.
     """
-    from pubcli import cache
-
     real_path = Path(os.path.realpath(path))
-    directory = cache_directory
     try:
         status = os.stat(real_path)
     except OSError:
         status = None
-    if directory is not None and status is not None and trust_cache:
+    # Parsing a small file is quicker than opening its cache: keep none.
+    if cache_directory is None or status is None or status.st_size < SMALL_CATALOGUE:
+        return MemoryStore(load_catalogue(path, display))
+    from pubcli import cache
+
+    if trust_cache:
         try:
-            return cache.open_cached(directory, real_path, status, display)
+            return cache.open_cached(cache_directory, real_path, status, display)
         except cache.CacheInvalidError:
             pass
     started = time.time_ns()
@@ -123,12 +130,11 @@ def open_store(
     text = decode(data, display)
     document = parse_toml(text, display)
     catalogue = check_document(document, text, display)
-    if directory is not None and status is not None:
-        with contextlib.suppress(OSError, ValueError):
-            if cache.stamp_of(os.stat(real_path)) == cache.stamp_of(status):
-                entries = entries_of(document, display)
-                info = cache.append_info(text, appendable(text, entries))
-                cache.write_cache(
-                    directory, real_path, status, data, started, catalogue, entries, info
-                )
+    with contextlib.suppress(OSError, ValueError):
+        if cache.stamp_of(os.stat(real_path)) == cache.stamp_of(status):
+            entries = entries_of(document, display)
+            info = cache.append_info(text, appendable(text, entries))
+            cache.write_cache(
+                cache_directory, real_path, status, data, started, catalogue, entries, info
+            )
     return MemoryStore(catalogue)

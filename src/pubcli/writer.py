@@ -409,9 +409,14 @@ def append_publications(
     against the cache, the new block is parsed on its own, and the file is copied in the
     kernel. Otherwise the whole file is read, and the whole result parsed and checked.
     """
+    from pubcli.store import SMALL_CATALOGUE
+
     target = target_of(path, display)
     with locked(target):
         remove_stale_temp_files(target)
+        with contextlib.suppress(OSError):
+            if os.stat(target.real_path).st_size < SMALL_CATALOGUE:
+                cache_directory = None  # small files are never cached (see store)
         if cache_directory is not None and _append_with_cache(
             target, display, new, cache_directory
         ):

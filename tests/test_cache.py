@@ -1,0 +1,270 @@
+"""The cache never changes a result: fresh, stale, racy, damaged or switched off."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pubcli.cache import CachedStore, open_cached
+from pubcli.catalogue import load_catalogue
+from pubcli.model import Publication
+from pubcli.query import SORT_KEYS, Criteria
+from pubcli.store import MemoryStore, Store, open_store
+from pubcli.writer import append_publications
+from tests.conftest import Outcome, entry, run_process
+from tests.test_write_safety import publications as publication_strategy
+
+Cli = Callable[..., Outcome]
+
+
+@pytest.fixture(autouse=True)
+def cache_every_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests use small catalogues; by default those are never cached."""
+    monkeypatch.setattr("pubcli.store.SMALL_CATALOGUE", 0)
+
+
+def answers(store: Store, criteria: Criteria) -> list[tuple[str, list[str], list[Publication]]]:
+    """Everything a query can ask of a store, for every sort order."""
+    selected = store.select(criteria)
+    results = []
+    for key in SORT_KEYS:
+        for reverse in (False, True):
+            ordered = store.order(selected, key, reverse=reverse)
+            results.append((key, store.ids(ordered), store.publications(ordered)))
+    return results
+
+
+def fresh(path: Path) -> MemoryStore:
+    return MemoryStore(load_catalogue(path, "c"))
+
+
+def cached(path: Path, directory: Path) -> Store:
+    store = open_store(path, "c", directory)
+    if not isinstance(store, CachedStore):  # first call: parsed, cache written
+        store = open_store(path, "c", directory)
+    assert isinstance(store, CachedStore)
+    return store
+
+
+def write(path: Path, publications: list[Publication]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("# random\n", encoding="utf-8")
+    if publications:
+        append_publications(path, "c", publications)
+
+
+words = st.text(alphabet="abcé ßE-1\t", max_size=8)
+criteria_strategy = st.builds(
+    Criteria,
+    types=st.lists(st.sampled_from(["x", "A", "Letter"]), max_size=2).map(tuple),
+    components=st.lists(st.sampled_from(["ICE", "b", "é"]), max_size=2).map(tuple),
+    topics=st.lists(st.sampled_from(["a", "B"]), max_size=1).map(tuple),
+    texts=st.lists(words, max_size=2).map(tuple),
+    since=st.none() | st.dates(datetime.date(1950, 1, 1), datetime.date(2050, 1, 1)),
+    until=st.none() | st.dates(datetime.date(1950, 1, 1), datetime.date(2100, 1, 1)),
+)
+small_text = st.text(alphabet="abcé ßE-1AB", min_size=1, max_size=10).filter(str.strip)
+catalogue_strategy = st.lists(
+    st.builds(
+        lambda p, title, type_, comps, topics, summary: Publication(
+            id=p.id,
+            title=title,
+            type=type_,
+            date=p.date,
+            components=comps,
+            topics=topics,
+            summary=summary,
+            url=p.url,
+        ),  # fmt: skip
+        publication_strategy,
+        small_text,
+        st.sampled_from(["x", "A", "letter"]),
+        st.lists(st.sampled_from(["ICE", "b", "é"]), min_size=1, max_size=2).map(tuple),
+        st.lists(st.sampled_from(["a", "B"]), max_size=2).map(tuple),
+        st.text(alphabet="abcé ßE-1\n\t", max_size=20),
+    ),
+    max_size=12,
+    unique_by=(lambda p: p.id, lambda p: (" ".join(p.title.casefold().split()), p.date)),
+)
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(catalogue_strategy, st.lists(criteria_strategy, min_size=1, max_size=3))
+def test_cached_answers_equal_fresh_ones(
+    isolated: Path, items: list[Publication], queries: list[Criteria]
+) -> None:
+    """For random catalogues and queries, the cache answers exactly as a fresh parse."""
+    path = isolated / "random" / "cat.toml"
+    write(path, items)
+    store = cached(path, isolated / "cache")
+    assert len(store) == len(items)
+    for criteria in queries:
+        assert answers(store, criteria) == answers(fresh(path), criteria)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(catalogue_strategy, catalogue_strategy, criteria_strategy)
+def test_answers_stay_equal_after_an_add(
+    isolated: Path, first: list[Publication], second: list[Publication], criteria: Criteria
+) -> None:
+    """An add extends the cache in place; it still answers as a fresh parse does."""
+    ids = {p.id for p in first}
+    keys = {(" ".join(p.title.casefold().split()), p.date) for p in first}
+    second = [
+        p for p in second
+        if p.id not in ids and (" ".join(p.title.casefold().split()), p.date) not in keys
+    ]  # fmt: skip
+    path = isolated / "grow" / "cat.toml"
+    directory = isolated / "cache"
+    write(path, first)
+    cached(path, directory)
+    if second:
+        append_publications(path, "c", second, directory)
+    store = open_store(path, "c", directory)
+    assert isinstance(store, CachedStore)  # the add kept it warm
+    assert answers(store, criteria) == answers(fresh(path), criteria)
+
+
+def test_an_edit_by_hand_is_seen_even_with_the_same_size_and_mtime(isolated: Path) -> None:
+    """A racily clean cache is checked by content: a same-size edit is not missed."""
+    path = isolated / "cat.toml"
+    path.write_text(entry("a", "Alpha"), encoding="utf-8")
+    directory = isolated / "cache"
+    assert open_store(path, "c", directory).ids([0]) == ["a"]
+    before = path.stat()
+    with open(path, "r+b") as file:  # in place: same inode, same size
+        file.write(path.read_bytes().replace(b'"a"', b'"b"'))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert open_store(path, "c", directory).ids([0]) == ["b"]
+
+
+def test_a_stale_cache_is_rebuilt(isolated: Path) -> None:
+    """A changed file is parsed again, and the cache follows it."""
+    path = isolated / "cat.toml"
+    directory = isolated / "cache"
+    path.write_text(entry("a", "Alpha"), encoding="utf-8")
+    cached(path, directory)
+    path.write_text(entry("a", "Alpha") + entry("b", "Beta"), encoding="utf-8")
+    assert open_store(path, "c", directory).all_ids() == ["a", "b"]
+    assert cached(path, directory).all_ids() == ["a", "b"]
+
+
+def damage(directory: Path, how: str) -> None:
+    for item in sorted(directory.iterdir()):
+        if how == "garbage manifest" and item.suffix == ".json":
+            item.write_bytes(b"\x00not json")
+        elif how == "truncated" and item.name.endswith(".ids"):
+            item.write_bytes(item.read_bytes()[:-3])
+        elif how == "flipped byte" and item.name.endswith(".dates"):
+            data = bytearray(item.read_bytes())
+            data[0] ^= 0xFF
+            item.write_bytes(bytes(data))
+        elif how == "deleted" and item.name.endswith(".records"):
+            item.unlink()
+        elif how == "other version" and item.suffix == ".json":
+            item.write_text(item.read_text().replace('"format": ', '"format": 9'))
+
+
+@pytest.mark.parametrize(
+    "how", ["garbage manifest", "truncated", "flipped byte", "deleted", "other version"]
+)
+def test_a_damaged_cache_is_ignored_and_rebuilt(
+    cli: Cli, make_catalogue: Callable[..., Path], isolated: Path, how: str
+) -> None:
+    """Whatever happened to the cache files, the answer is right and nothing is reported."""
+    make_catalogue(
+        entry("a", "Alpha", date="2019-01-01"), entry("b", "Beta opioid", date="2020-01-01")
+    )
+    expected = cli("list", "--no-cache", "-f", "json").out
+    assert cli("list", "-f", "json").out == expected  # builds the cache
+    damage(isolated / ".cache" / "pubcli", how)
+    for arguments in (("list", "-f", "json"), ("filter", "--since", "2019", "-f", "json")):
+        result = cli(*arguments)
+        assert (result.code, result.out, result.err) == (0, expected, "")
+    assert cli("filter", "--text", "opioid", "-f", "ids").out == "b\n"
+
+
+def test_no_cache_option_and_variable_write_nothing(
+    cli: Cli, make_catalogue: Callable[..., Path], isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--no-cache and PUBCLI_NO_CACHE=1 leave the cache directory alone."""
+    make_catalogue(entry("a", "Alpha"))
+    assert cli("list").code == 0
+    assert (isolated / ".cache").exists()  # the cache is on by default
+    import shutil
+
+    shutil.rmtree(isolated / ".cache")
+    assert cli("list", "--no-cache").code == 0
+    monkeypatch.setenv("PUBCLI_NO_CACHE", "1")
+    assert cli("list").code == 0
+    assert cli("add", "--title", "New", "--type", "T", "--component", "X").code == 0
+    assert not (isolated / ".cache").exists()
+
+
+def test_an_unusable_cache_location_is_not_an_error(
+    cli: Cli, make_catalogue: Callable[..., Path], isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache home that is a file: answers as usual, no message."""
+    make_catalogue(entry("a", "Alpha"))
+    (isolated / "not-a-dir").write_text("x")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(isolated / "not-a-dir"))
+    result = cli("list", "-f", "ids")
+    assert (result.code, result.out, result.err) == (0, "a\n", "")
+
+
+def test_the_cache_follows_home_when_xdg_is_unset(
+    make_catalogue: Callable[..., Path], isolated: Path
+) -> None:
+    """~/.cache/pubcli is used when XDG_CACHE_HOME is not set (for a catalogue big enough
+    to be worth caching)."""
+    from bench.synth import catalogue_text
+
+    make_catalogue(catalogue_text(200))
+    home = isolated / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "XDG_CACHE_HOME": ""}
+    assert run_process(["list"], cwd=isolated, env=env).returncode == 0
+    assert any((home / ".cache" / "pubcli").glob("*.json"))
+
+
+def test_warnings_come_from_the_cache_too(cli: Cli, make_catalogue: Callable[..., Path]) -> None:
+    """Skipped entries are reported the same way on a warm call."""
+    make_catalogue(entry("good", "Good"), entry("bad", " "))
+    first = cli("list", "-f", "ids")
+    second = cli("list", "-f", "ids")
+    assert first.err == second.err != ""
+    assert first.out == second.out == "good\n"
+
+
+def test_open_cached_refuses_a_cache_of_another_file(isolated: Path) -> None:
+    """The manifest names its catalogue; a different file never uses it."""
+    from pubcli.cache import CacheInvalidError
+
+    one = isolated / "one.toml"
+    one.write_text(entry("a", "A"), encoding="utf-8")
+    cached(one, isolated / "cache")
+    two = isolated / "two.toml"
+    two.write_text(entry("b", "B"), encoding="utf-8")
+    with pytest.raises(CacheInvalidError):
+        open_cached(isolated / "cache", two.resolve(), two.stat(), "c")
+
+
+def test_small_catalogues_are_not_cached(
+    cli: Cli, make_catalogue: Callable[..., Path], isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Below the threshold a catalogue is simply parsed: no cache files appear."""
+    monkeypatch.setattr("pubcli.store.SMALL_CATALOGUE", 64 * 1024)
+    make_catalogue(entry("a", "Alpha"))
+    assert cli("list", "-f", "ids").out == "a\n"
+    assert cli("add", "--title", "New", "--type", "T", "--component", "X").code == 0
+    assert not (isolated / ".cache").exists()
