@@ -5,8 +5,10 @@ helpers at the top, so that escaping, encodings and closed pipes are handled onc
 """
 
 import codecs
+import copy
 import io
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
@@ -708,10 +710,25 @@ def _fail(message: str, code: int) -> NoReturn:
     raise SystemExit(code)
 
 
+def _app_for(arguments: Sequence[str]) -> typer.Typer:
+    """The app to run: when the first argument names a command, one with just that command.
+
+    Typer builds every command's Click parameters on each start; scripts call pubcli in
+    loops, and building only the one asked for saves a few milliseconds each time.
+    """
+    wanted = [c for c in app.registered_commands if arguments and c.name == arguments[0]]
+    if not wanted:
+        return app
+    lean = copy.copy(app)
+    lean.registered_commands = wanted
+    return lean
+
+
 def run(arguments: Sequence[str]) -> int:
     """Run pubcli with ``arguments`` and return the exit code; never raises."""
     try:
-        result = app(args=_decode_arguments(arguments), prog_name="pubcli", standalone_mode=False)
+        decoded = _decode_arguments(arguments)
+        result = _app_for(decoded)(args=decoded, prog_name="pubcli", standalone_mode=False)
         sys.stdout.flush()
         return result if isinstance(result, int) else exit_codes.OK
     except OutputClosedError:
@@ -731,7 +748,9 @@ def run(arguments: Sequence[str]) -> int:
         context = getattr(error, "ctx", None)
         if context is not None:
             hint = f" (see '{context.command_path} --help')"
-        _say("error: ", one_line(error.format_message()) + hint)
+        # Typer and Click each add the same "Did you mean ...?" to an unknown command.
+        message = re.sub(r"( Did you mean [^?]*\?)\1+", r"\1", error.format_message())
+        _say("error: ", one_line(message) + hint)
         return exit_codes.USAGE
     except KeyboardInterrupt:
         _say("error: ", "interrupted")
