@@ -475,6 +475,8 @@ class CachedStore:
         return ordered
 
     def ids(self, indices: Sequence[int]) -> list[str]:
+        if len(indices) <= _FEW and "ids:text" not in self._loaded:
+            return [self._publication(index).id for index in indices]
         if "ids:text" not in self._loaded:
             try:
                 lines = self._bytes("ids").decode("utf-8").split("\n")
