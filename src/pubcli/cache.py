@@ -34,10 +34,11 @@ from pubcli import __version__
 from pubcli.catalogue import Catalogue, Problem
 from pubcli.model import Publication
 from pubcli.query import SORT_KEYS, Criteria, searchable_text, sort_key
+from pubcli.stats import count_by
 from pubcli.text_index import build_index, entries_with, scan
 from pubcli.validation import raw_title_date_key
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 NO_CACHE_ENV = "PUBCLI_NO_CACHE"
 RACY_WINDOW_NS = 100_000_000
 _FEW = 256  # up to this many results are sorted by their records, not the permutation
@@ -143,6 +144,24 @@ def _data_sections(publications: Sequence[Publication], first_record: int) -> di
         "dates": _array_bytes("i", [p.date.toordinal() if p.date else 0 for p in publications]),
         "facets": b"".join(_facet_line(p) for p in publications),
     }
+
+
+_COMPLETED_FACETS = ("type", "component", "topic")
+
+
+def _facet_values(publications: Sequence[Publication], known: Mapping[str, list[str]]
+                  ) -> dict[str, list[str]]:  # fmt: skip
+    """Distinct facet values for completion: those ``known`` first, then new ones."""
+    values = {}
+    for facet in _COMPLETED_FACETS:
+        seen = list(known.get(facet, [])) if known else []
+        folded = {value.casefold() for value in seen}
+        for value, _ in count_by(publications, facet):
+            if value.casefold() not in folded:
+                folded.add(value.casefold())
+                seen.append(value)
+        values[facet] = seen
+    return values
 
 
 def _tail_sections(publications: Sequence[Publication], first_tail: int) -> dict[str, bytes]:
@@ -267,6 +286,7 @@ def write_cache(
             "sections": sections,
             "orders": orders,
             "problems": [[p.line, p.label, p.message, p.skips_entry] for p in catalogue.problems],
+            "facet_values": _facet_values(publications, {}),
             "append": [info.appendable, info.newline, info.separator],
         }
     )
@@ -514,6 +534,12 @@ class CachedStore:
         except (ValueError, KeyError, TypeError, IndexError) as error:
             raise CacheInvalidError(str(error)) from None
 
+    def facet_values(self, facet: str) -> list[str]:
+        try:
+            return [str(value) for value in self._manifest["facet_values"][facet]]
+        except (KeyError, TypeError) as error:
+            raise CacheInvalidError(str(error)) from None
+
     # for add
 
     @property
@@ -573,6 +599,7 @@ class CachedStore:
             orders=self._writer.write_sections(order_generation, orders),
             order_generation=order_generation,
             count=self._count + len(new),
+            facet_values=_facet_values(new, self._manifest["facet_values"]),
             stamp=list(stamp_of(status)),
             content_crc=zlib.crc32(appended, manifest["content_crc"]),
             racy=True,

@@ -101,6 +101,7 @@ class OutputFormat(StrEnum):
     CSV = "csv"
     TSV = "tsv"
     IDS = "ids"
+    MARKDOWN = "markdown"
 
 
 class ShowFormat(StrEnum):
@@ -160,6 +161,95 @@ ColumnsOption = Annotated[
     ),
 ]
 
+
+def _complete_from_catalogue(kind: str) -> Callable[[typer.Context, str], list[str]]:
+    """A completer of ids or facet values from the catalogue: fast (cached) and silent."""
+
+    def complete(ctx: typer.Context, incomplete: str) -> list[str]:
+        try:
+            option = ctx.params.get("catalogue") or ctx.find_root().params.get("catalogue")
+            path, display = find_catalogue(option, os.environ, Path.cwd())
+            from pubcli.store import open_store
+
+            store = open_store(path, display, _cache_directory(False))
+            values = store.all_ids() if kind == "id" else store.facet_values(kind)
+        except Exception:  # completion never prints errors into the shell
+            return []
+        folded = incomplete.casefold()
+        return [value for value in values if value.casefold().startswith(folded)]
+
+    return complete
+
+
+TypeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--type",
+        metavar="T",
+        help="Type equals T, ignoring case.",
+        show_default=False,
+        autocompletion=_complete_from_catalogue("type"),
+    ),
+]
+ComponentOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        metavar="C",
+        help="A component equals C, ignoring case.",
+        show_default=False,
+        autocompletion=_complete_from_catalogue("component"),
+    ),
+]
+TopicOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        metavar="T",
+        help="A topic equals T, ignoring case.",
+        show_default=False,
+        autocompletion=_complete_from_catalogue("topic"),
+    ),
+]
+SinceOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="D", help="Dated on or after D (YYYY, YYYY-MM or YYYY-MM-DD).", show_default=False
+    ),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="D", help="Dated on or before D (YYYY, YYYY-MM or YYYY-MM-DD).", show_default=False
+    ),
+]
+TextOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        metavar="WORDS",
+        help="Every word occurs, ignoring case, in the id, title, type, summary, "
+        "a component or a topic.",
+        show_default=False,
+    ),
+]
+
+
+def _criteria(
+    types: list[str] | None,
+    components: list[str] | None,
+    topics: list[str] | None,
+    since: str | None,
+    until: str | None,
+    texts: list[str] | None,
+) -> Criteria:
+    return Criteria(
+        types=tuple(types or ()),
+        components=tuple(components or ()),
+        topics=tuple(topics or ()),
+        texts=tuple(texts or ()),
+        since=parse_date_bound(since, end=False, option="--since") if since else None,
+        until=parse_date_bound(until, end=True, option="--until") if until else None,
+    )
+
+
 NoCacheOption = Annotated[
     bool,
     typer.Option("--no-cache", help="Read the file itself, not the cache (or PUBCLI_NO_CACHE=1)."),
@@ -170,7 +260,7 @@ app = typer.Typer(
     help="A command-line catalogue of publications.\n\n"
     "Run 'pubcli COMMAND --help' for the options of a command.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -350,45 +440,12 @@ def list_command(
 @app.command("filter")
 def filter_command(
     ctx: typer.Context,
-    type_: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--type", metavar="T", help="Type equals T, ignoring case.", show_default=False
-        ),
-    ] = None,
-    component: Annotated[
-        list[str] | None,
-        typer.Option(metavar="C", help="A component equals C, ignoring case.", show_default=False),
-    ] = None,
-    topic: Annotated[
-        list[str] | None,
-        typer.Option(metavar="T", help="A topic equals T, ignoring case.", show_default=False),
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            metavar="D",
-            help="Dated on or after D (YYYY, YYYY-MM or YYYY-MM-DD).",
-            show_default=False,
-        ),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option(
-            metavar="D",
-            help="Dated on or before D (YYYY, YYYY-MM or YYYY-MM-DD).",
-            show_default=False,
-        ),
-    ] = None,
-    text: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="WORDS",
-            help="Every word occurs, ignoring case, in the id, title, type, summary, "
-            "a component or a topic.",
-            show_default=False,
-        ),
-    ] = None,
+    type_: TypeOption = None,
+    component: ComponentOption = None,
+    topic: TopicOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    text: TextOption = None,
     sort: SortOption = SortKey.DATE,
     reverse: ReverseOption = False,
     limit: LimitOption = None,
@@ -404,14 +461,7 @@ def filter_command(
 
     Example: pubcli filter --type Statement --since 2019-08 --format json
     """
-    criteria = Criteria(
-        types=tuple(type_ or ()),
-        components=tuple(component or ()),
-        topics=tuple(topic or ()),
-        texts=tuple(text or ()),
-        since=parse_date_bound(since, end=False, option="--since") if since else None,
-        until=parse_date_bound(until, end=True, option="--until") if until else None,
-    )
+    criteria = _criteria(type_, component, topic, since, until, text)
     if columns:
         parse_columns(columns)  # a bad --columns is a usage error even before loading
     count = _list(
@@ -437,7 +487,12 @@ def filter_command(
 def show_command(
     ctx: typer.Context,
     publication_id: Annotated[
-        str, typer.Argument(metavar="ID", help="A full id, or a prefix only one id starts with.")
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="A full id, or a prefix only one id starts with.",
+            autocompletion=_complete_from_catalogue("id"),
+        ),
     ],
     output_format: Annotated[
         ShowFormat | None,
@@ -660,6 +715,108 @@ def check_command(
         count = len(problems)
         _say("error: ", f"{count} problem{'s' if count > 1 else ''} in {one_line(display)}")
         raise typer.Exit(exit_codes.CATALOGUE)
+
+
+# --- stats and schema ----------------------------------------------------------------
+
+
+class StatsFormat(StrEnum):
+    """The formats of stats."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+class Facet(StrEnum):
+    """What stats counts by."""
+
+    TYPE = "type"
+    COMPONENT = "component"
+    TOPIC = "topic"
+    YEAR = "year"
+
+
+@app.command("stats")
+def stats_command(
+    ctx: typer.Context,
+    by: Annotated[
+        list[Facet] | None,
+        typer.Option(
+            help="Count by this facet (repeatable) [default: all four].", show_default=False
+        ),
+    ] = None,
+    type_: TypeOption = None,
+    component: ComponentOption = None,
+    topic: TopicOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    text: TextOption = None,
+    output_format: Annotated[
+        StatsFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format [default: table on a terminal, else csv].",
+            show_default=False,
+        ),
+    ] = None,
+    catalogue: CatalogueOption = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Count publications by type, component, topic or year.
+
+    Years come newest first; other facets largest count first. The criteria of filter
+    narrow what is counted; exit status 1 when they match nothing.
+
+    Example: pubcli stats --by year --component ICE
+    """
+    from pubcli.stats import FACETS, all_counts
+
+    criteria = _criteria(type_, component, topic, since, until, text)
+    facets = [facet.value for facet in dict.fromkeys(by)] if by else list(FACETS)
+
+    def question(store: Store) -> list[Publication]:
+        return store.publications(store.select(criteria))
+
+    counts = all_counts(_ask(ctx, catalogue, no_cache, question), facets)
+    matched = any(rows for rows in counts.values())
+    chosen = output_format or (StatsFormat.TABLE if _stdout_is_terminal() else StatsFormat.CSV)
+    if chosen is StatsFormat.JSON:
+        report = {
+            facet: [{"value": v, "count": n} for v, n in rows] for facet, rows in counts.items()
+        }
+        _write([dump_json(report, indent=2, ascii_only=not _stdout_is_utf8()) + "\n"])
+    elif chosen is StatsFormat.CSV:
+        import csv
+        import io as text_io
+
+        buffer = text_io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(["facet", "value", "count"])
+        writer.writerows(
+            [facet, one_line(v), n] for facet, rows in counts.items() for v, n in rows
+        )
+        _write([buffer.getvalue()])
+    elif matched:
+        from pubcli.render import stats_tables
+
+        _print_renderable(lambda width: stats_tables(counts, width, unicode=_stdout_is_utf8()))
+    else:
+        _say("", "no publications match")
+    if not matched:
+        raise typer.Exit(exit_codes.NO_MATCH)
+
+
+@app.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema (draft 2020-12) of one record of the json and jsonl output.
+
+    Example: pubcli schema > publication.schema.json
+    """
+    from pubcli.schema import record_schema
+
+    _write([dump_json(record_schema(), indent=2, ascii_only=False) + "\n"])
 
 
 # --- the entry point -----------------------------------------------------------------

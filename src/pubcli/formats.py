@@ -16,7 +16,7 @@ from pubcli.errors import UsageError
 from pubcli.model import FIELD_NAMES, Publication
 from pubcli.safe_text import escape_controls, one_line
 
-FORMATS = ("table", "json", "jsonl", "csv", "tsv", "ids")
+FORMATS = ("table", "json", "jsonl", "csv", "tsv", "ids", "markdown")
 SHORT_COLUMNS: tuple[str, ...] = ("id", "date", "type", "title")
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "table": SHORT_COLUMNS,
@@ -25,6 +25,7 @@ DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "json": FIELD_NAMES,
     "jsonl": FIELD_NAMES,
     "csv": FIELD_NAMES,
+    "markdown": SHORT_COLUMNS,
 }
 LIST_SEPARATOR = "; "
 
@@ -129,6 +130,8 @@ def machine_chunks(
         return csv_chunks(publications, columns)
     if output_format in ("tsv", "ids"):
         return tsv_chunks(publications, columns)
+    if output_format == "markdown":
+        return markdown_chunks(publications, columns)
     raise UsageError(f"unknown format {one_line(output_format)!r}")
 
 
@@ -146,3 +149,23 @@ def detail_text(publication: Publication) -> str:
 def detail_json(publication: Publication, *, ascii_only: bool = False) -> str:
     """One publication as an indented JSON object."""
     return dump_json(publication.to_record(), indent=2, ascii_only=ascii_only) + "\n"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\|`*_\[\]<>])")
+
+
+def markdown_cell(text: str) -> str:
+    """One GitHub-flavoured Markdown table cell: pipes and markup escaped, lines as <br>."""
+    lines = text.replace("\t", " ").split("\n")
+    return "<br>".join(_MARKDOWN_SPECIAL.sub(r"\\\1", one_line(line)) for line in lines)
+
+
+def markdown_chunks(publications: Iterable[Publication], columns: Sequence[str]) -> Iterator[str]:
+    """A GitHub-flavoured Markdown table; nothing at all when there is nothing to show."""
+    header_done = False
+    for publication in publications:
+        if not header_done:
+            yield "| " + " | ".join(columns) + " |\n"
+            yield "|" + "|".join(" --- " for _ in columns) + "|\n"
+            header_done = True
+        yield "| " + " | ".join(markdown_cell(cell_text(publication, c)) for c in columns) + " |\n"

@@ -97,3 +97,36 @@ def publication_view(publication: Publication) -> RenderableType:
     if publication.summary:
         parts += [Text(""), Text(escape_controls(publication.summary))]
     return Panel(Group(*parts), box=box.ROUNDED, expand=False)
+
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def _bar(count: int, largest: int, width: int, *, unicode: bool) -> Text:
+    if not unicode:
+        return Text("#" * max(1, round(width * count / largest)), style="cyan")
+    eighths = max(1, round(8 * width * count / largest))
+    full, part = divmod(eighths, 8)
+    return Text("█" * full + (_EIGHTHS[part] if part else ""), style="cyan")
+
+
+def stats_tables(
+    counts: dict[str, list[tuple[str, int]]], width: int, *, unicode: bool = True
+) -> RenderableType:
+    """One table per facet: each value, its count, and a bar in proportion to the largest."""
+    tables: list[RenderableType] = []
+    for facet, rows in counts.items():
+        table = Table(
+            box=box.SIMPLE_HEAD, title=Text(f"by {facet}", style="bold"), title_justify="left"
+        )
+        table.add_column(facet.capitalize(), overflow="fold", max_width=max(12, width // 3))
+        table.add_column("Count", justify="right", no_wrap=True)
+        table.add_column("", no_wrap=True, ratio=1)
+        largest = max((count for _, count in rows), default=1)
+        bar_width = max(5, width // 3)
+        for value, count in rows:
+            table.add_row(
+                Text(one_line(value)), str(count), _bar(count, largest, bar_width, unicode=unicode)
+            )
+        tables.append(table)
+    return Group(*tables)

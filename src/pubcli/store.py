@@ -26,6 +26,7 @@ from pubcli.catalogue import (
 )
 from pubcli.model import Publication
 from pubcli.query import Criteria, sort_key
+from pubcli.stats import count_by
 
 
 class Store(Protocol):
@@ -58,6 +59,10 @@ class Store(Protocol):
 
     def publications(self, indices: Sequence[int]) -> list[Publication]:
         """The publications at ``indices``."""
+        ...
+
+    def facet_values(self, facet: str) -> list[str]:
+        """The distinct values of type, component or topic, the most used first."""
         ...
 
 
@@ -95,6 +100,9 @@ class MemoryStore:
 
     def publications(self, indices: Sequence[int]) -> list[Publication]:
         return [self._publications[index] for index in indices]
+
+    def facet_values(self, facet: str) -> list[str]:
+        return [value for value, _ in count_by(self._publications, facet)]
 
 
 SMALL_CATALOGUE = 64 * 1024
