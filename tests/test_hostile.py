@@ -229,3 +229,33 @@ def test_a_closed_stdout_is_not_a_crash(
     )
     assert b"Traceback" not in result.stderr
     assert result.returncode in (0, 3)
+
+
+def test_ctrl_c_exits_130_and_writes_nothing(
+    make_catalogue: Callable[..., Path], isolated: Path
+) -> None:
+    """Interrupted while waiting for the lock: exit 130, one line, the file unchanged."""
+    import fcntl
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import PUBCLI
+
+    path = make_catalogue(entry("a", "Alpha"))
+    before = path.read_bytes()
+    with open(path.parent / "publications.toml.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        process = subprocess.Popen(
+            [str(PUBCLI), "add", "--title", "New", "--type", "T", "--component", "X"],
+            cwd=isolated,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        time.sleep(1.0)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert err == b"error: interrupted\n"
+    assert path.read_bytes() == before
+    assert [name for name in os.listdir(path.parent) if ".tmp-" in name] == []

@@ -26,6 +26,7 @@ import sys
 import time
 import zlib
 from array import array
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -34,7 +35,6 @@ from pubcli import __version__
 from pubcli.catalogue import Catalogue, Problem
 from pubcli.model import Publication
 from pubcli.query import SORT_KEYS, Criteria, searchable_text, sort_key
-from pubcli.stats import count_by
 from pubcli.text_index import build_index, entries_with, scan
 from pubcli.validation import raw_title_date_key
 
@@ -101,13 +101,11 @@ def _facet_line(publication: Publication) -> bytes:
     return "\x00".join(fields).encode("utf-8") + _ENTRY_END
 
 
+_RECORD_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _record_line(publication: Publication) -> bytes:
-    return (
-        json.dumps(publication.to_record(), ensure_ascii=False, separators=(",", ":")).encode(
-            "utf-8"
-        )
-        + b"\n"
-    )
+    return _RECORD_ENCODER.encode(publication.to_record()).encode("utf-8") + b"\n"
 
 
 def taken_lines(raw_entries: Sequence[Any]) -> bytes:
@@ -146,17 +144,20 @@ def _data_sections(publications: Sequence[Publication], first_record: int) -> di
     }
 
 
-_COMPLETED_FACETS = ("type", "component", "topic")
-
-
 def _facet_values(publications: Sequence[Publication], known: Mapping[str, list[str]]
                   ) -> dict[str, list[str]]:  # fmt: skip
-    """Distinct facet values for completion: those ``known`` first, then new ones."""
+    """Distinct facet values for completion, most used first: those ``known`` come first,
+    then new ones (spelling as first seen; values differing only in case are one)."""
+    counted = {
+        "type": Counter(p.type for p in publications),
+        "component": Counter(c for p in publications for c in p.components),
+        "topic": Counter(t for p in publications for t in p.topics),
+    }
     values = {}
-    for facet in _COMPLETED_FACETS:
-        seen = list(known.get(facet, [])) if known else []
+    for facet, counts in counted.items():
+        seen = list(known.get(facet, []))
         folded = {value.casefold() for value in seen}
-        for value, _ in count_by(publications, facet):
+        for value, _ in counts.most_common():
             if value.casefold() not in folded:
                 folded.add(value.casefold())
                 seen.append(value)
@@ -180,11 +181,22 @@ def _starts(parts: Sequence[bytes], first: int) -> list[int]:
 
 
 def _order_sections(publications: Sequence[Publication]) -> dict[str, bytes]:
-    def permutation(key: str) -> list[int]:
-        key_of = sort_key(key)
-        return sorted(range(len(publications)), key=lambda i: key_of(publications[i]))
+    # The keys of query.sort_key, built once from casefolded fields they share.
+    titles = [p.title.casefold() for p in publications]
+    ids = [p.id.casefold() for p in publications]
+    fields: dict[str, list[tuple[Any, ...]]] = {
+        "date": [(p.date is None, -p.date.toordinal() if p.date else 0) for p in publications],
+        "title": [(title,) for title in titles],
+        "id": [(id_,) for id_ in ids],
+        "type": [(p.type.casefold(),) for p in publications],
+    }
 
-    return {f"order-{key}": _array_bytes("i", permutation(key)) for key in SORT_KEYS}
+    def permutation(key: str) -> bytes:
+        leading = fields[key]
+        order = sorted(range(len(publications)), key=lambda i: (*leading[i], titles[i], ids[i]))
+        return _array_bytes("i", order)
+
+    return {f"order-{key}": permutation(key) for key in SORT_KEYS}
 
 
 class AppendInfo(NamedTuple):

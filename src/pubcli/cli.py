@@ -809,11 +809,12 @@ def stats_command(
 
 
 @app.command("schema")
-def schema_command() -> None:
+def schema_command(catalogue: CatalogueOption = None) -> None:
     """Print the JSON Schema (draft 2020-12) of one record of the json and jsonl output.
 
     Example: pubcli schema > publication.schema.json
     """
+    del catalogue  # accepted as by every command; the schema does not depend on it
     from pubcli.schema import record_schema
 
     _write([dump_json(record_schema(), indent=2, ascii_only=False) + "\n"])
@@ -887,6 +888,8 @@ def run(arguments: Sequence[str]) -> int:
         decoded = _decode_arguments(arguments)
         result = _app_for(decoded)(args=decoded, prog_name="pubcli", standalone_mode=False)
         sys.stdout.flush()
+        if result == exit_codes.INTERRUPTED:  # Typer turns Ctrl-C into this exit code
+            _say("error: ", "interrupted")
         return result if isinstance(result, int) else exit_codes.OK
     except OutputClosedError:
         _silence_stdout()
