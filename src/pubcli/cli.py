@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NamedTuple, NoReturn, TypeVar
+from typing import Annotated, Any, NamedTuple, NoReturn, TypeVar
 
 import click
 import typer
@@ -181,33 +181,25 @@ def _complete_from_catalogue(kind: str) -> Callable[[typer.Context, str], list[s
     return complete
 
 
-TypeOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--type",
-        metavar="T",
-        help="Type equals T, ignoring case.",
+def _facet_option(kind: str, help_text: str, *flags: str) -> Any:
+    """A repeatable criterion on a facet whose values Tab completes from the catalogue."""
+    return typer.Option(
+        *flags,
+        metavar=kind[0].upper(),
+        help=help_text,
         show_default=False,
-        autocompletion=_complete_from_catalogue("type"),
-    ),
+        autocompletion=_complete_from_catalogue(kind),
+    )
+
+
+TypeOption = Annotated[
+    list[str] | None, _facet_option("type", "Type equals T, ignoring case.", "--type")
 ]
 ComponentOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        metavar="C",
-        help="A component equals C, ignoring case.",
-        show_default=False,
-        autocompletion=_complete_from_catalogue("component"),
-    ),
+    list[str] | None, _facet_option("component", "A component equals C, ignoring case.")
 ]
 TopicOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        metavar="T",
-        help="A topic equals T, ignoring case.",
-        show_default=False,
-        autocompletion=_complete_from_catalogue("topic"),
-    ),
+    list[str] | None, _facet_option("topic", "A topic equals T, ignoring case.")
 ]
 SinceOption = Annotated[
     str | None,
