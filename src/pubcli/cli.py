@@ -4,90 +4,45 @@ This is the only module that knows Typer. Everything it prints goes through the
 helpers at the top, so that escaping, encodings and closed pipes are handled once.
 """
 
-import codecs
 import copy
-import io
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple, NoReturn, TypeVar
+from typing import Annotated, Any
 
 import click
 import typer
 
 from pubcli import __version__, exit_codes
-from pubcli.catalogue import Problem, load_catalogue
+from pubcli.catalogue import load_catalogue
 from pubcli.errors import InvalidInputError, PubcliError, UsageError
 from pubcli.formats import (
-    DEFAULT_COLUMNS,
     detail_json,
     detail_text,
     dump_json,
-    machine_chunks,
     parse_columns,
 )
 from pubcli.locate import find_catalogue
 from pubcli.model import Publication
+from pubcli.output import (
+    OutputClosedError,
+    decode_arguments,
+    prepare_streams,
+    print_full_view,
+    print_renderable,
+    say,
+    silence_stdout,
+    stdout_is_terminal,
+    stdout_is_utf8,
+    write,
+)
 from pubcli.query import Criteria, parse_date_bound, resolve_id
+from pubcli.reading import ask, cache_directory_for, print_listing
 from pubcli.safe_text import one_line
 from pubcli.store import Store
-
-T = TypeVar("T")
-
-
-class OutputClosedError(Exception):
-    """Standard output was closed by its reader (``pubcli list | head -1``)."""
-
-
-# --- printing ------------------------------------------------------------------------
-
-
-def _write(chunks: Iterable[str]) -> None:
-    try:
-        for chunk in chunks:
-            sys.stdout.write(chunk)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        raise OutputClosedError from None
-
-
-def _print_renderable(make: Callable[[int], object]) -> None:
-    """Print what ``make(width)`` builds for the width of standard output."""
-    from pubcli.render import make_console
-
-    try:
-        console = make_console(sys.stdout)
-        console.print(make(console.width))
-        sys.stdout.flush()
-    except BrokenPipeError:
-        raise OutputClosedError from None
-
-
-def _print_full_view(publication: Publication) -> None:
-    from pubcli.render import publication_view
-
-    _print_renderable(lambda width: publication_view(publication))
-
-
-def _say(prefix: str, message: str) -> None:
-    for line in message.splitlines() or [""]:
-        sys.stderr.write(f"{prefix}{line}\n")
-    sys.stderr.flush()
-
-
-def _stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()
-
-
-def _stdout_is_utf8() -> bool:
-    try:
-        return codecs.lookup(sys.stdout.encoding or "ascii").name == "utf-8"
-    except LookupError:
-        return False
-
 
 # --- options shared by several commands ----------------------------------------------
 
@@ -171,7 +126,7 @@ def _complete_from_catalogue(kind: str) -> Callable[[typer.Context, str], list[s
             path, display = find_catalogue(option, os.environ, Path.cwd())
             from pubcli.store import open_store
 
-            store = open_store(path, display, _cache_directory(False))
+            store = open_store(path, display, cache_directory_for(False))
             values = store.all_ids() if kind == "id" else store.facet_values(kind)
         except Exception:  # completion never prints errors into the shell
             return []
@@ -293,111 +248,7 @@ def _catalogue_option(ctx: typer.Context, catalogue: str | None) -> str | None:
     return parent.get("catalogue") if isinstance(parent, dict) else None
 
 
-def _warn_skipped(problems: Sequence[Problem], display: str) -> None:
-    skipped = [problem for problem in problems if problem.skips_entry]
-    for problem in skipped:
-        _say("warning: ", str(problem))
-    if skipped:
-        _say("hint: ", f"invalid entries were skipped; run 'pubcli check -c {one_line(display)}'")
-
-
-def _cache_directory(no_cache: bool) -> Path | None:
-    """Where the cache lives, or None when --no-cache or PUBCLI_NO_CACHE turn it off."""
-    from pubcli.cache import cache_directory, cache_disabled
-
-    if no_cache or cache_disabled(os.environ):
-        return None
-    return cache_directory(os.environ)
-
-
-def _ask(
-    ctx: typer.Context, catalogue: str | None, no_cache: bool, question: Callable[[Store], T]
-) -> T:
-    """Answer ``question`` from the catalogue, leniently: warn about each skipped entry.
-
-    A cache found damaged half-way through is dropped and the question asked again of
-    the file itself.
-    """
-    from pubcli.cache import CacheInvalidError
-    from pubcli.store import open_store
-
-    path, display = find_catalogue(_catalogue_option(ctx, catalogue), os.environ, Path.cwd())
-    directory = _cache_directory(no_cache)
-    store = open_store(path, display, directory)
-    try:
-        try:
-            return question(store)
-        except CacheInvalidError:
-            store = open_store(path, display, directory, trust_cache=False)
-            return question(store)
-    finally:
-        _warn_skipped(store.problems, display)
-
-
 # --- list and filter -----------------------------------------------------------------
-
-
-class _Listing(NamedTuple):
-    """What list or filter prints: just ids when that is all the format needs."""
-
-    ids: list[str] | None = None
-    publications: list[Publication] | None = None
-
-    def size(self) -> int:
-        """How many publications are to be printed."""
-        return len(self.ids if self.ids is not None else self.publications or [])
-
-
-def _list(
-    ctx: typer.Context,
-    criteria: Criteria,
-    *,
-    sort: SortKey,
-    reverse: bool,
-    limit: int | None,
-    output_format: OutputFormat | None,
-    columns: str | None,
-    catalogue: str | None,
-    no_cache: bool,
-    empty_message: str,
-) -> int:
-    """Print the publications matching ``criteria``; return how many there were."""
-    chosen_format = output_format or (
-        OutputFormat.TABLE if _stdout_is_terminal() else OutputFormat.TSV
-    )
-    chosen_columns = parse_columns(columns) if columns else DEFAULT_COLUMNS[chosen_format.value]
-    only_ids = chosen_columns == ("id",) and chosen_format in (OutputFormat.IDS, OutputFormat.TSV)
-
-    def question(store: Store) -> _Listing:
-        ordered = store.order(store.select(criteria), sort.value, reverse=reverse)
-        if limit is not None:
-            ordered = ordered[:limit]
-        if only_ids:
-            return _Listing(ids=store.ids(ordered))
-        return _Listing(publications=store.publications(ordered))
-
-    listing = _ask(ctx, catalogue, no_cache, question)
-    if listing.ids is not None:
-        # Ids are validated slugs: nothing in them needs escaping.
-        _write(["\n".join(listing.ids) + "\n" if listing.ids else ""])
-    elif chosen_format is OutputFormat.TABLE:
-        if not listing.size():
-            _say("", empty_message)
-        else:
-            from pubcli.render import publications_table
-
-            shown = listing.publications or []
-            _print_renderable(lambda width: publications_table(shown, chosen_columns, width))
-    else:
-        _write(
-            machine_chunks(
-                listing.publications or [],
-                chosen_format.value,
-                chosen_columns,
-                ascii_only=not _stdout_is_utf8(),
-            )
-        )
-    return listing.size()
 
 
 @app.command("list")
@@ -415,15 +266,14 @@ def list_command(
 
     Example: pubcli list --sort title --limit 5
     """
-    _list(
-        ctx,
+    print_listing(
         Criteria(),
-        sort=sort,
+        sort=sort.value,
         reverse=reverse,
         limit=limit,
-        output_format=output_format,
+        output_format=output_format.value if output_format else None,
         columns=columns,
-        catalogue=catalogue,
+        catalogue=_catalogue_option(ctx, catalogue),
         no_cache=no_cache,
         empty_message="no publications in the catalogue",
     )
@@ -456,15 +306,14 @@ def filter_command(
     criteria = _criteria(type_, component, topic, since, until, text)
     if columns:
         parse_columns(columns)  # a bad --columns is a usage error even before loading
-    count = _list(
-        ctx,
+    count = print_listing(
         criteria,
-        sort=sort,
+        sort=sort.value,
         reverse=reverse,
         limit=limit,
-        output_format=output_format,
+        output_format=output_format.value if output_format else None,
         columns=columns,
-        catalogue=catalogue,
+        catalogue=_catalogue_option(ctx, catalogue),
         no_cache=no_cache,
         empty_message="no publications match",
     )
@@ -507,13 +356,13 @@ def show_command(
         index = resolve_id(store.all_ids(), publication_id)
         return store.publications([index])[0]
 
-    publication = _ask(ctx, catalogue, no_cache, question)
+    publication = ask(_catalogue_option(ctx, catalogue), no_cache, question)
     if output_format is ShowFormat.JSON:
-        _write([detail_json(publication, ascii_only=not _stdout_is_utf8())])
-    elif _stdout_is_terminal():
-        _print_full_view(publication)
+        write([detail_json(publication, ascii_only=not stdout_is_utf8())])
+    elif stdout_is_terminal():
+        print_full_view(publication)
     else:
-        _write([detail_text(publication)])
+        write([detail_text(publication)])
 
 
 # --- add -----------------------------------------------------------------------------
@@ -557,14 +406,14 @@ def _print_added(
         from pubcli.model import FIELD_NAMES
 
         if many:
-            _write(json_chunks(publications, FIELD_NAMES, ascii_only=not _stdout_is_utf8()))
+            write(json_chunks(publications, FIELD_NAMES, ascii_only=not stdout_is_utf8()))
         else:
-            _write([detail_json(publications[0], ascii_only=not _stdout_is_utf8())])
-    elif _stdout_is_terminal():
+            write([detail_json(publications[0], ascii_only=not stdout_is_utf8())])
+    elif stdout_is_terminal():
         for publication in publications:
-            _print_full_view(publication)
+            print_full_view(publication)
     else:
-        _write("\n".join(detail_text(publication) for publication in publications))
+        write("\n".join(detail_text(publication) for publication in publications))
 
 
 @app.command("add")
@@ -654,11 +503,11 @@ def add_command(
         new = [publication]
     if dry_run:
         plan_append(read_bytes(target_of(path, display)), display, new)
-        _write([render_block(new)])
+        write([render_block(new)])
         return
-    append_publications(path, display, new, _cache_directory(no_cache))
+    append_publications(path, display, new, cache_directory_for(no_cache))
     for publication in new:
-        _say("", f"added {publication.id} to {one_line(display)}")
+        say("", f"added {publication.id} to {one_line(display)}")
     _print_added(new, output_format, many=from_json is not None)
 
 
@@ -698,14 +547,14 @@ def check_command(
             "publications": len(loaded.publications),
             "problems": [{"line": p.line, "id": p.label, "message": p.message} for p in problems],
         }
-        _write([dump_json(report, indent=2, ascii_only=not _stdout_is_utf8()) + "\n"])
+        write([dump_json(report, indent=2, ascii_only=not stdout_is_utf8()) + "\n"])
     elif problems:
-        _write(f"{problem}\n" for problem in problems)
+        write(f"{problem}\n" for problem in problems)
     else:
-        _write([f"ok: {len(loaded.publications)} publications\n"])
+        write([f"ok: {len(loaded.publications)} publications\n"])
     if problems:
         count = len(problems)
-        _say("error: ", f"{count} problem{'s' if count > 1 else ''} in {one_line(display)}")
+        say("error: ", f"{count} problem{'s' if count > 1 else ''} in {one_line(display)}")
         raise typer.Exit(exit_codes.CATALOGUE)
 
 
@@ -771,14 +620,14 @@ def stats_command(
     def question(store: Store) -> list[Publication]:
         return store.publications(store.select(criteria))
 
-    counts = all_counts(_ask(ctx, catalogue, no_cache, question), facets)
+    counts = all_counts(ask(_catalogue_option(ctx, catalogue), no_cache, question), facets)
     matched = any(rows for rows in counts.values())
-    chosen = output_format or (StatsFormat.TABLE if _stdout_is_terminal() else StatsFormat.CSV)
+    chosen = output_format or (StatsFormat.TABLE if stdout_is_terminal() else StatsFormat.CSV)
     if chosen is StatsFormat.JSON:
         report = {
             facet: [{"value": v, "count": n} for v, n in rows] for facet, rows in counts.items()
         }
-        _write([dump_json(report, indent=2, ascii_only=not _stdout_is_utf8()) + "\n"])
+        write([dump_json(report, indent=2, ascii_only=not stdout_is_utf8()) + "\n"])
     elif chosen is StatsFormat.CSV:
         import csv
         import io as text_io
@@ -789,13 +638,13 @@ def stats_command(
         writer.writerows(
             [facet, one_line(v), n] for facet, rows in counts.items() for v, n in rows
         )
-        _write([buffer.getvalue()])
+        write([buffer.getvalue()])
     elif matched:
         from pubcli.render import stats_tables
 
-        _print_renderable(lambda width: stats_tables(counts, width, unicode=_stdout_is_utf8()))
+        print_renderable(lambda width: stats_tables(counts, width, unicode=stdout_is_utf8()))
     else:
-        _say("", "no publications match")
+        say("", "no publications match")
     if not matched:
         raise typer.Exit(exit_codes.NO_MATCH)
 
@@ -809,55 +658,10 @@ def schema_command(catalogue: CatalogueOption = None) -> None:
     del catalogue  # accepted as by every command; the schema does not depend on it
     from pubcli.schema import record_schema
 
-    _write([dump_json(record_schema(), indent=2, ascii_only=False) + "\n"])
+    write([dump_json(record_schema(), indent=2, ascii_only=False) + "\n"])
 
 
 # --- the entry point -----------------------------------------------------------------
-
-
-def _decode_arguments(arguments: Sequence[str]) -> list[str]:
-    """Recover UTF-8 arguments that a non-UTF-8 locale decoded as surrogates; refuse others."""
-    decoded = []
-    for argument in arguments:
-        try:
-            argument.encode("utf-8")
-        except UnicodeEncodeError:
-            raw = os.fsencode(argument)
-            try:
-                argument = raw.decode("utf-8")
-            except UnicodeError:
-                shown = one_line(raw.decode("utf-8", "backslashreplace"))
-                raise UsageError(f"argument '{shown}' is not valid UTF-8") from None
-        decoded.append(argument)
-    return decoded
-
-
-def _prepare_streams() -> None:
-    # A closed standard stream (pubcli list >&-) is None in Python: write nowhere.
-    if sys.stdout is None:
-        sys.stdout = open(os.devnull, "w")
-    if sys.stderr is None:
-        sys.stderr = open(os.devnull, "w")
-    # Text that the output encoding cannot hold is shown escaped, never a crash.
-    for stream in (sys.stdout, sys.stderr):
-        if isinstance(stream, io.TextIOWrapper):
-            stream.reconfigure(errors="backslashreplace")
-
-
-def _silence_stdout() -> None:
-    # The reader is gone: point stdout at /dev/null so the final flush cannot fail.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
-    finally:
-        os.close(devnull)
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    _say("error: ", message)
-    raise SystemExit(code)
 
 
 def _app_for(arguments: Sequence[str]) -> typer.Typer:
@@ -877,23 +681,23 @@ def _app_for(arguments: Sequence[str]) -> typer.Typer:
 def run(arguments: Sequence[str]) -> int:
     """Run pubcli with ``arguments`` and return the exit code; never raises."""
     try:
-        decoded = _decode_arguments(arguments)
+        decoded = decode_arguments(arguments)
         result = _app_for(decoded)(args=decoded, prog_name="pubcli", standalone_mode=False)
         sys.stdout.flush()
         if result == exit_codes.INTERRUPTED:  # Typer turns Ctrl-C into this exit code
-            _say("error: ", "interrupted")
+            say("error: ", "interrupted")
         return result if isinstance(result, int) else exit_codes.OK
     except OutputClosedError:
-        _silence_stdout()
+        silence_stdout()
         return exit_codes.OK
     except BrokenPipeError:
-        _silence_stdout()
+        silence_stdout()
         return exit_codes.OK
     except PubcliError as error:
-        _say("error: ", str(error))
+        say("error: ", str(error))
         return error.exit_code
     except click.exceptions.Abort:
-        _say("error: ", "interrupted")
+        say("error: ", "interrupted")
         return exit_codes.INTERRUPTED
     except click.ClickException as error:
         hint = ""
@@ -902,27 +706,25 @@ def run(arguments: Sequence[str]) -> int:
             hint = f" (see '{context.command_path} --help')"
         # Typer and Click each add the same "Did you mean ...?" to an unknown command.
         message = re.sub(r"( Did you mean [^?]*\?)\1+", r"\1", error.format_message())
-        _say("error: ", one_line(message) + hint)
+        say("error: ", one_line(message) + hint)
         return exit_codes.USAGE
     except KeyboardInterrupt:
-        _say("error: ", "interrupted")
+        say("error: ", "interrupted")
         return exit_codes.INTERRUPTED
     except OSError as error:
         # Reading or writing failed below the core's own checks (a disk error, a file
         # that vanished): a catalogue problem, reported without a traceback.
-        _say(
-            "error: ", one_line(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "))
-        )
+        say("error: ", one_line(f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")))
         return exit_codes.CATALOGUE
     except Exception as error:  # a bug must not print a traceback at users
         if os.environ.get("PUBCLI_DEBUG"):
             raise
-        _say("error: ", f"internal error ({type(error).__name__}: {one_line(str(error))}); "
+        say("error: ", f"internal error ({type(error).__name__}: {one_line(str(error))}); "
              "please report it, with PUBCLI_DEBUG=1 for the traceback")  # fmt: skip
         return exit_codes.CATALOGUE
 
 
 def main() -> int:
     """The ``pubcli`` console script."""
-    _prepare_streams()
+    prepare_streams()
     return run(sys.argv[1:])

@@ -1,0 +1,118 @@
+"""The reading commands' common steps: find and open the catalogue, answer, print.
+
+Shared by the Typer commands and by the quick route of ``fastpath``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple, TypeVar
+
+from pubcli.formats import DEFAULT_COLUMNS, machine_chunks, parse_columns
+from pubcli.locate import find_catalogue
+from pubcli.model import Publication
+from pubcli.output import (
+    print_renderable,
+    say,
+    stdout_is_terminal,
+    stdout_is_utf8,
+    warn_skipped,
+    write,
+)
+from pubcli.query import Criteria
+from pubcli.store import Store
+
+T = TypeVar("T")
+
+
+def cache_directory_for(no_cache: bool) -> Path | None:
+    """Where the cache lives, or None when --no-cache or PUBCLI_NO_CACHE turn it off."""
+    from pubcli.cache import cache_directory, cache_disabled
+
+    if no_cache or cache_disabled(os.environ):
+        return None
+    return cache_directory(os.environ)
+
+
+def ask(catalogue: str | None, no_cache: bool, question: Callable[[Store], T]) -> T:
+    """Answer ``question`` from the catalogue, leniently: warn about each skipped entry.
+
+    A cache found damaged half-way through is dropped and the question asked again of
+    the file itself.
+    """
+    from pubcli.cache import CacheInvalidError
+    from pubcli.store import open_store
+
+    path, display = find_catalogue(catalogue, os.environ, Path.cwd())
+    directory = cache_directory_for(no_cache)
+    store = open_store(path, display, directory)
+    try:
+        try:
+            return question(store)
+        except CacheInvalidError:
+            store = open_store(path, display, directory, trust_cache=False)
+            return question(store)
+    finally:
+        warn_skipped(store.problems, display)
+
+
+class Listing(NamedTuple):
+    """What list or filter prints: just ids when that is all the format needs."""
+
+    ids: list[str] | None = None
+    publications: list[Publication] | None = None
+
+    def size(self) -> int:
+        """How many publications are to be printed."""
+        return len(self.ids if self.ids is not None else self.publications or [])
+
+
+def print_listing(
+    criteria: Criteria,
+    *,
+    sort: str,
+    reverse: bool,
+    limit: int | None,
+    output_format: str | None,
+    columns: str | None,
+    catalogue: str | None,
+    no_cache: bool,
+    empty_message: str,
+) -> int:
+    """Print the publications matching ``criteria``; return how many there were."""
+    chosen_format = output_format or ("table" if stdout_is_terminal() else "tsv")
+    chosen_columns = parse_columns(columns) if columns else DEFAULT_COLUMNS[chosen_format]
+    only_ids = chosen_columns == ("id",) and chosen_format in ("ids", "tsv")
+
+    def question(store: Store) -> Listing:
+        ordered = store.order(store.select(criteria), sort, reverse=reverse)
+        if limit is not None:
+            ordered = ordered[:limit]
+        if only_ids:
+            return Listing(ids=store.ids(ordered))
+        return Listing(publications=store.publications(ordered))
+
+    listing = ask(catalogue, no_cache, question)
+    if listing.ids is not None:
+        # Ids are validated slugs: nothing in them needs escaping.
+        write(["\n".join(listing.ids) + "\n" if listing.ids else ""])
+    elif chosen_format == "table":
+        if not listing.size():
+            say("", empty_message)
+        else:
+            from pubcli.render import publications_table
+
+            shown = listing.publications or []
+            print_renderable(lambda width: publications_table(shown, chosen_columns, width))
+    else:
+        write(
+            machine_chunks(
+                listing.publications or [],
+                chosen_format,
+                chosen_columns,
+                ascii_only=not stdout_is_utf8(),
+            )
+        )
+    return listing.size()
