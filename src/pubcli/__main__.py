@@ -1,5 +1,5 @@
 """Run pubcli as ``python -m pubcli``."""
 
-from pubcli.cli import main
+from pubcli.entry import main
 
 raise SystemExit(main())
