@@ -209,6 +209,34 @@ def verify(plan: Plan, display: str, new: Sequence[Publication]) -> tuple[bytes,
     return result, document
 
 
+class _Reaper:
+    """Unlinks files in a background thread; ``wait`` before the process ends.
+
+    A file left behind by a killed process carries the temporary prefix, so the next
+    write removes it (``remove_stale_temp_files``).
+    """
+
+    def __init__(self) -> None:
+        self._threads: list[threading.Thread] = []
+
+    def remove(self, name: str) -> None:
+        thread = threading.Thread(target=_unlink_quietly, args=(name,))
+        thread.start()
+        self._threads.append(thread)
+
+    def wait(self) -> None:
+        while self._threads:
+            self._threads.pop().join()
+
+
+_REAPER = _Reaper()
+
+
+def _unlink_quietly(name: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(name)
+
+
 class _ChangedMeanwhile(Exception):
     """The catalogue is not the one the cache describes: fall back to reading it."""
 
@@ -242,9 +270,23 @@ def replace_atomically(
             os.fsync(temp.fileno())
         if before_rename is not None:
             before_rename()
-        os.replace(temp_name, path)
+        # Freeing a large file's blocks makes the rename slow: keep the old file under a
+        # temporary name, rename over it, and free it in the background (see _Reaper).
+        old_name: str | None = f"{temp_name}.old"
+        try:
+            os.link(path, str(old_name))
+        except OSError:
+            old_name = None
+        try:
+            os.replace(temp_name, path)
+        except OSError:
+            if old_name is not None:
+                _unlink_quietly(old_name)
+            raise
         temp_name = None
         _fsync_directory(directory)
+        if old_name is not None:
+            _REAPER.remove(old_name)
         return os.stat(path)
     except OSError as error:
         raise CatalogueError(
@@ -409,9 +451,18 @@ def append_publications(
     against the cache, the new block is parsed on its own, and the file is copied in the
     kernel. Otherwise the whole file is read, and the whole result parsed and checked.
     """
+    target = target_of(path, display)
+    try:
+        _append_locked(target, display, new, cache_directory)
+    finally:
+        _REAPER.wait()
+
+
+def _append_locked(
+    target: Target, display: str, new: Sequence[Publication], cache_directory: Path | None
+) -> None:
     from pubcli.store import SMALL_CATALOGUE
 
-    target = target_of(path, display)
     with locked(target):
         remove_stale_temp_files(target)
         with contextlib.suppress(OSError):
