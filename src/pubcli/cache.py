@@ -36,7 +36,7 @@ from pubcli.catalogue import Catalogue, Problem
 from pubcli.model import Publication
 from pubcli.query import SORT_KEYS, Criteria, searchable_text, sort_key
 from pubcli.text_index import build_index, entries_with, scan
-from pubcli.validation import raw_title_date_key
+from pubcli.validation import id_taken, raw_title_date_key, title_date_taken
 
 CACHE_FORMAT = 3
 NO_CACHE_ENV = "PUBCLI_NO_CACHE"
@@ -573,17 +573,14 @@ class CachedStore:
         problems = []
         for publication in new:
             if f"\n{publication.id}\x00".encode() in taken:
-                problems.append(f"id '{publication.id}' is already in the catalogue")
+                problems.append(id_taken(publication.id))
             normal, day = raw_title_date_key(publication.title, publication.date)
             needle = f"\x00{normal}\x00{day.isoformat() if day else ''}\n".encode()
             at = taken.find(needle)
             if at >= 0:
                 line_start = taken.rfind(b"\n", 0, at) + 1
                 existing = taken[line_start:at].decode("utf-8", "replace")
-                problems.append(
-                    f"'{publication.id}': the same title and date are already in the catalogue "
-                    f"as '{existing}'"
-                )
+                problems.append(title_date_taken(publication.id, existing))
         return problems
 
     def extend(self, new: Sequence[Publication], status: os.stat_result, appended: bytes) -> None:

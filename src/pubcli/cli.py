@@ -30,7 +30,6 @@ from pubcli.model import Publication
 from pubcli.output import (
     OutputClosedError,
     decode_arguments,
-    prepare_streams,
     print_full_view,
     print_renderable,
     say,
@@ -722,9 +721,3 @@ def run(arguments: Sequence[str]) -> int:
         say("error: ", f"internal error ({type(error).__name__}: {one_line(str(error))}); "
              "please report it, with PUBCLI_DEBUG=1 for the traceback")  # fmt: skip
         return exit_codes.CATALOGUE
-
-
-def main() -> int:
-    """The ``pubcli`` console script."""
-    prepare_streams()
-    return run(sys.argv[1:])

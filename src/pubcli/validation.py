@@ -162,3 +162,13 @@ def title_date_key(publication: Publication) -> TitleDateKey:
 def raw_title_date_key(title: str, date: datetime.date | None) -> TitleDateKey:
     """The same identity for a title and date that are not (yet) a valid publication."""
     return " ".join(title.casefold().split()), date
+
+
+def id_taken(new_id: str) -> str:
+    """The problem of a new entry whose id the catalogue already has."""
+    return f"id '{new_id}' is already in the catalogue"
+
+
+def title_date_taken(new_id: str, existing_id: str) -> str:
+    """The problem of a new entry whose title and date the catalogue already has."""
+    return f"'{new_id}': the same title and date are already in the catalogue as '{existing_id}'"

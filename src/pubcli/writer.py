@@ -29,8 +29,10 @@ from pubcli.model import Publication
 from pubcli.safe_text import one_line
 from pubcli.validation import (
     TitleDateKey,
+    id_taken,
     raw_title_date_key,
     title_date_key,
+    title_date_taken,
     validate_entry,
 )
 
@@ -147,13 +149,10 @@ def collisions(new: Sequence[Publication], existing: Sequence[Any]) -> list[str]
     problems = []
     for publication in new:
         if publication.id in ids:
-            problems.append(f"id '{publication.id}' is already in the catalogue")
+            problems.append(id_taken(publication.id))
         existing_id = keys.get(title_date_key(publication))
         if existing_id is not None:
-            problems.append(
-                f"'{publication.id}': the same title and date are already in the catalogue "
-                f"as '{existing_id}'"
-            )
+            problems.append(title_date_taken(publication.id, existing_id))
     return problems
 
 
