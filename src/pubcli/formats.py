@@ -5,8 +5,6 @@ Every function here returns plain text and never styles it: scripts read it.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -91,6 +89,9 @@ def jsonl_chunks(
 
 def csv_chunks(publications: Iterable[Publication], columns: Sequence[str]) -> Iterator[str]:
     """RFC 4180 CSV (CRLF line ends, quoted where needed), header row first."""
+    import csv
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
