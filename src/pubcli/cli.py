@@ -74,6 +74,11 @@ class SortKey(StrEnum):
     TYPE = "type"
 
 
+def _format_option(help_text: str) -> Any:
+    """The ``--format``/``-f`` option of a command, its default told in ``help_text``."""
+    return typer.Option("--format", "-f", help=help_text, show_default=False)
+
+
 CatalogueOption = Annotated[
     str | None,
     typer.Option(
@@ -98,12 +103,7 @@ LimitOption = Annotated[
 ]
 FormatOption = Annotated[
     OutputFormat | None,
-    typer.Option(
-        "--format",
-        "-f",
-        help="Output format [default: table on a terminal, else tsv].",
-        show_default=False,
-    ),
+    _format_option("Output format [default: table on a terminal, else tsv]."),
 ]
 ColumnsOption = Annotated[
     str | None,
@@ -336,12 +336,7 @@ def show_command(
     ],
     output_format: Annotated[
         ShowFormat | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="Output format [default: table on a terminal, else field: value lines].",
-            show_default=False,
-        ),
+        _format_option("Output format [default: table on a terminal, else field: value lines]."),
     ] = None,
     catalogue: CatalogueOption = None,
     no_cache: NoCacheOption = False,
@@ -459,12 +454,7 @@ def add_command(
     ] = False,
     output_format: Annotated[
         ShowFormat | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="How to print the added entries [default: table on a terminal].",
-            show_default=False,
-        ),
+        _format_option("How to print the added entries [default: table on a terminal]."),
     ] = None,
     catalogue: CatalogueOption = None,
     no_cache: NoCacheOption = False,
@@ -594,12 +584,7 @@ def stats_command(
     text: TextOption = None,
     output_format: Annotated[
         StatsFormat | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="Output format [default: table on a terminal, else csv].",
-            show_default=False,
-        ),
+        _format_option("Output format [default: table on a terminal, else csv]."),
     ] = None,
     catalogue: CatalogueOption = None,
     no_cache: NoCacheOption = False,
