@@ -34,7 +34,7 @@ def parse_date_bound(text: str, *, end: bool, option: str) -> datetime.date:
             return datetime.date(year, month, last if end else 1)
         return datetime.date(year, month, day)
     except ValueError:
-        raise UsageError(f"{problem} (no such day)") from None
+        raise UsageError(f"{problem} (no such date)") from None
 
 
 def parse_iso_date(text: str) -> datetime.date | None:
