@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from pubcli import __version__
-from pubcli.catalogue import Catalogue, Problem
+from pubcli.catalogue import Catalogue, Problem, appendable, entries_of
 from pubcli.model import Publication
 from pubcli.query import SORT_KEYS, Criteria, searchable_text, sort_key
 from pubcli.text_index import build_index, entries_with, scan
@@ -260,11 +260,14 @@ def write_cache(
     status: os.stat_result,
     content: bytes,
     read_started_ns: int,
+    text: str,
+    document: dict[str, Any],
     catalogue: Catalogue,
-    raw_entries: Sequence[Any],
-    info: AppendInfo,
 ) -> None:
-    """Write the cache of a catalogue just parsed from ``content`` (as it was at ``status``)."""
+    """Write the cache of a catalogue just parsed from ``content`` (as it was at ``status``):
+    ``text`` is its decoded text, ``document`` the parsed TOML, ``catalogue`` the result."""
+    raw_entries = entries_of(document, catalogue.path)
+    info = append_info(text, appendable(text, raw_entries))
     directory.mkdir(parents=True, exist_ok=True)
     writer = _Writer(directory, _key(real_path))
     generation, order_generation = _token(), _token()

@@ -16,10 +16,8 @@ from typing import Protocol
 from pubcli.catalogue import (
     Catalogue,
     Problem,
-    appendable,
     check_document,
     decode,
-    entries_of,
     load_catalogue,
     parse_toml,
     read_bytes,
@@ -140,9 +138,7 @@ def open_store(
     catalogue = check_document(document, text, display)
     with contextlib.suppress(OSError, ValueError):
         if cache.stamp_of(os.stat(real_path)) == cache.stamp_of(status):
-            entries = entries_of(document, display)
-            info = cache.append_info(text, appendable(text, entries))
             cache.write_cache(
-                cache_directory, real_path, status, data, started, catalogue, entries, info
+                cache_directory, real_path, status, data, started, text, document, catalogue
             )
     return MemoryStore(catalogue)

@@ -23,7 +23,10 @@ from typing import Any, BinaryIO
 
 import tomli_w
 
+from pubcli import cache
+from pubcli.cache import append_info, stamp_of
 from pubcli.catalogue import appendable, decode, entries_of, parse_toml
+from pubcli.catalogue import read_bytes as read_catalogue_bytes
 from pubcli.errors import CatalogueError, InvalidInputError
 from pubcli.model import Publication
 from pubcli.safe_text import one_line
@@ -182,11 +185,8 @@ def plan_append(data: bytes, display: str, new: Sequence[Publication]) -> Plan:
     problems = collisions(new, existing)
     if problems:
         raise InvalidInputError(problems)
-    newline = "\r\n" if "\r\n" in text else "\n"
-    separator = "" if not text or text.endswith("\n") else newline
-    if text.strip():
-        separator += newline
-    return Plan(data, existing, separator + render_block(new, newline))
+    info = append_info(text, appendable=True)
+    return Plan(data, existing, info.separator + render_block(new, info.newline))
 
 
 def verify(plan: Plan, display: str, new: Sequence[Publication]) -> tuple[bytes, dict[str, Any]]:
@@ -198,13 +198,7 @@ def verify(plan: Plan, display: str, new: Sequence[Publication]) -> tuple[bytes,
     document = parse_toml(decode(result, display), display)
     after = entries_of(document, display)
     before = plan.existing
-    added = after[len(before) :]
-    rebuilt = [validate_entry(raw)[0] for raw in added]
-    if after[: len(before)] != before or rebuilt != list(new):
-        raise CatalogueError(
-            f"{one_line(display)}: the appended entries would not read back as written; "
-            "nothing was changed"
-        )
+    _check_read_back(after[len(before) :], new, display, unchanged=after[: len(before)] == before)
     return result, document
 
 
@@ -257,7 +251,7 @@ def replace_atomically(
     temp_name = None
     try:
         status = os.stat(path)
-        if expected is not None and _stamp(status) != _stamp(expected):
+        if expected is not None and stamp_of(status) != stamp_of(expected):
             raise _ChangedMeanwhile
         descriptor, temp_name = tempfile.mkstemp(prefix=target.temp_prefix, dir=directory)
         with os.fdopen(descriptor, "wb") as temp:
@@ -297,10 +291,6 @@ def replace_atomically(
                 os.unlink(temp_name)
 
 
-def _stamp(status: os.stat_result) -> tuple[int, int, int, int]:
-    return (status.st_size, status.st_mtime_ns, status.st_ino, status.st_dev)
-
-
 def _copy_then_append(
     source: Path, expected: os.stat_result, appended: bytes
 ) -> Callable[[BinaryIO], None]:
@@ -308,7 +298,7 @@ def _copy_then_append(
 
     def fill(temp: BinaryIO) -> None:
         with open(source, "rb") as original:
-            if _stamp(os.fstat(original.fileno())) != _stamp(expected):
+            if stamp_of(os.fstat(original.fileno())) != stamp_of(expected):
                 raise _ChangedMeanwhile
             remaining = expected.st_size
             try:
@@ -325,7 +315,7 @@ def _copy_then_append(
                 shutil.copyfileobj(original, temp)
             temp.seek(expected.st_size)
             temp.write(appended)
-            if _stamp(os.fstat(original.fileno())) != _stamp(expected):
+            if stamp_of(os.fstat(original.fileno())) != stamp_of(expected):
                 raise _ChangedMeanwhile
 
     return fill
@@ -341,12 +331,7 @@ def _fsync_directory(directory: Path) -> None:
 
 def read_bytes(target: Target) -> bytes:
     """The catalogue's current bytes, or a catalogue error naming it."""
-    try:
-        return target.real_path.read_bytes()
-    except OSError as error:
-        raise CatalogueError(
-            f"cannot read catalogue {one_line(target.display)}: {error.strerror or error}"
-        ) from None
+    return read_catalogue_bytes(target.real_path, target.display)
 
 
 def check_block(appended: bytes, display: str, new: Sequence[Publication]) -> None:
@@ -357,7 +342,14 @@ def check_block(appended: bytes, display: str, new: Sequence[Publication]) -> No
     own tables and by nothing else.
     """
     tables = entries_of(parse_toml(decode(appended, display), display), display)
-    if [validate_entry(raw)[0] for raw in tables] != list(new):
+    _check_read_back(tables, new, display)
+
+
+def _check_read_back(
+    tables: Sequence[Any], new: Sequence[Publication], display: str, *, unchanged: bool = True
+) -> None:
+    """Refuse the write unless the added tables are the new entries, and the rest unchanged."""
+    if not unchanged or [validate_entry(raw)[0] for raw in tables] != list(new):
         raise CatalogueError(
             f"{one_line(display)}: the appended entries would not read back as written; "
             "nothing was changed"
@@ -368,8 +360,6 @@ def _append_with_cache(
     target: Target, display: str, new: Sequence[Publication], cache_directory: Path
 ) -> bool:
     """Append using the cache instead of reading the file; False if the cache cannot serve."""
-    from pubcli import cache
-
     try:
         status = os.stat(target.real_path)
         store = cache.open_cached(
@@ -427,17 +417,14 @@ def _cache_after_write(
     cache_directory: Path,
 ) -> None:
     """Keep the cache warm after a write that read the whole file."""
-    from pubcli import cache
-    from pubcli.catalogue import appendable, check_document
+    from pubcli.catalogue import check_document
 
     started = time.time_ns()
     text = decode(content, display)
-    entries = entries_of(document, display)
-    info = cache.append_info(text, appendable(text, entries))
     catalogue = check_document(document, text, display)
     with contextlib.suppress(OSError, ValueError):
         cache.write_cache(
-            cache_directory, target.real_path, written, content, started, catalogue, entries, info
+            cache_directory, target.real_path, written, content, started, text, document, catalogue
         )
 
 
