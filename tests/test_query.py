@@ -8,9 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pubcli.catalogue import Catalogue
 from pubcli.errors import NoMatchError, UsageError
 from pubcli.model import Publication
-from pubcli.query import Criteria, find_by_id, parse_date_bound, select, sort_publications
+from pubcli.query import Criteria, parse_date_bound, resolve_id
+from pubcli.store import MemoryStore
 
 
 def pub(
@@ -35,6 +37,23 @@ def pub(
 
 
 D = datetime.date
+
+
+# The steps list, filter and show take, through the store that answers them.
+def select(items: list[Publication], criteria: Criteria) -> list[Publication]:
+    store = MemoryStore(Catalogue("c", items, [], []))
+    return store.publications(store.select(criteria))
+
+
+def sort_publications(
+    items: list[Publication], key: str = "date", *, reverse: bool = False
+) -> list[Publication]:
+    store = MemoryStore(Catalogue("c", items, [], []))
+    return store.publications(store.order(range(len(items)), key, reverse=reverse))
+
+
+def find_by_id(items: list[Publication], wanted: str) -> Publication:
+    return items[resolve_id([p.id for p in items], wanted)]
 
 
 def test_default_order_is_newest_first_undated_last_ties_by_title_then_id() -> None:

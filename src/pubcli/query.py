@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from pubcli.errors import NoMatchError, UsageError
@@ -110,12 +110,6 @@ class Criteria(NamedTuple):
         return matches
 
 
-def select(publications: Iterable[Publication], criteria: Criteria) -> list[Publication]:
-    """Return the publications that match ``criteria``, in their original order."""
-    matches = criteria.matcher()
-    return [publication for publication in publications if matches(publication)]
-
-
 SortKeyValue = tuple[Any, ...]
 
 
@@ -132,16 +126,6 @@ def sort_key(key: str) -> Callable[[Publication], SortKeyValue]:
     if key in ("title", "id", "type"):
         return lambda p: (getattr(p, key).casefold(), p.title.casefold(), p.id.casefold())
     raise UsageError(f"unknown sort key {one_line(key)!r}: choose from {', '.join(SORT_KEYS)}")
-
-
-def sort_publications(
-    publications: Iterable[Publication], key: str = "date", *, reverse: bool = False
-) -> list[Publication]:
-    """Order publications by ``key`` (see ``sort_key``); ``reverse`` flips the whole result."""
-    ordered = sorted(publications, key=sort_key(key))
-    if reverse:
-        ordered.reverse()
-    return ordered
 
 
 def resolve_id(ids: Sequence[str], wanted: str) -> int:
@@ -162,8 +146,3 @@ def resolve_id(ids: Sequence[str], wanted: str) -> int:
     closest = difflib.get_close_matches(prefix, list(positions), n=3, cutoff=0.5)
     hint = f"; closest: {', '.join(closest)}" if closest else ""
     raise NoMatchError(f"no publication with id {shown!r}{hint}")
-
-
-def find_by_id(publications: Sequence[Publication], wanted: str) -> Publication:
-    """Find one publication by its full id or by a prefix that only one id starts with."""
-    return publications[resolve_id([p.id for p in publications], wanted)]
