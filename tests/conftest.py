@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pubcli.cli import run
+from pubcli.cli.app import run
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_CATALOGUE = REPO / "data" / "publications.toml"

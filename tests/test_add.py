@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pubcli.catalogue import load_catalogue
+from pubcli.catalogue.loader import load_catalogue
 from tests.conftest import PUBCLI, Outcome, run_process
 
 Cli = Callable[..., Outcome]

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from bench.synth import catalogue_text
-from pubcli.catalogue import check_document, parse_toml
+from pubcli.catalogue.loader import check_document, parse_toml
 from tests.conftest import REPO
 
 

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pubcli.cache import CachedStore, open_cached
-from pubcli.catalogue import load_catalogue
+from pubcli.catalogue.loader import load_catalogue
+from pubcli.catalogue.writer import append_publications
 from pubcli.model import Publication
-from pubcli.query import SORT_KEYS, Criteria
-from pubcli.store import MemoryStore, Store, open_store
-from pubcli.writer import append_publications
+from pubcli.store.cache import CachedStore, open_cached
+from pubcli.store.memory import MemoryStore, Store, open_store
+from pubcli.store.query import SORT_KEYS, Criteria
 from tests.conftest import Outcome, entry, run_process
 from tests.test_write_safety import publications as publication_strategy
 
@@ -26,7 +26,7 @@ Cli = Callable[..., Outcome]
 @pytest.fixture(autouse=True)
 def cache_every_size(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests use small catalogues; by default those are never cached."""
-    monkeypatch.setattr("pubcli.store.SMALL_CATALOGUE", 0)
+    monkeypatch.setattr("pubcli.store.memory.SMALL_CATALOGUE", 0)
 
 
 def answers(store: Store, criteria: Criteria) -> list[tuple[str, list[str], list[Publication]]]:
@@ -248,7 +248,7 @@ def test_warnings_come_from_the_cache_too(cli: Cli, make_catalogue: Callable[...
 
 def test_open_cached_refuses_a_cache_of_another_file(isolated: Path) -> None:
     """The manifest names its catalogue; a different file never uses it."""
-    from pubcli.cache import CacheInvalidError
+    from pubcli.store.cache import CacheInvalidError
 
     one = isolated / "one.toml"
     one.write_text(entry("a", "A"), encoding="utf-8")
@@ -263,7 +263,7 @@ def test_small_catalogues_are_not_cached(
     cli: Cli, make_catalogue: Callable[..., Path], isolated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Below the threshold a catalogue is simply parsed: no cache files appear."""
-    monkeypatch.setattr("pubcli.store.SMALL_CATALOGUE", 64 * 1024)
+    monkeypatch.setattr("pubcli.store.memory.SMALL_CATALOGUE", 64 * 1024)
     make_catalogue(entry("a", "Alpha"))
     assert cli("list", "-f", "ids").out == "a\n"
     assert cli("add", "--title", "New", "--type", "T", "--component", "X").code == 0

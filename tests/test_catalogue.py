@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pubcli.catalogue import header_lines, load_catalogue
+from pubcli.catalogue.loader import header_lines, load_catalogue
 from pubcli.errors import CatalogueError
 from tests.conftest import entry
 

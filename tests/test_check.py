@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pubcli.catalogue import load_catalogue
+from pubcli.catalogue.loader import load_catalogue
 from tests.conftest import PUBCLI, Outcome, entry
 
 Cli = Callable[..., Outcome]

@@ -7,7 +7,7 @@ import re
 import click
 import typer.main
 
-from pubcli.cli import app
+from pubcli.cli.app import app
 from tests.conftest import REPO
 
 

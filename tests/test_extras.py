@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from pubcli.schema import record_schema
+from pubcli.output.schema import record_schema
 from tests.conftest import Outcome, entry, run_process
 from tests.test_entry_point import run_in_terminal
 

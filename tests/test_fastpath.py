@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pubcli.cli import run
-from pubcli.fastpath import try_run
+from pubcli.cli.app import run
+from pubcli.cli.quick import try_run
 from tests.conftest import entry
 
 BLOCKS = (

@@ -10,13 +10,13 @@ import json
 import pytest
 
 from pubcli.errors import UsageError
-from pubcli.formats import (
+from pubcli.model import Publication
+from pubcli.output.formats import (
     FIELD_NAMES,
     detail_text,
     machine_chunks,
     parse_columns,
 )
-from pubcli.model import Publication
 
 FULL = Publication(
     id="full",

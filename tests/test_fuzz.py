@@ -11,7 +11,7 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pubcli.catalogue import check_document, decode, parse_toml
+from pubcli.catalogue.loader import check_document, decode, parse_toml
 from pubcli.errors import CatalogueError
 from tests.conftest import SHIPPED_CATALOGUE
 

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pubcli.catalogue import load_catalogue
-from pubcli.cli import run
+from pubcli.catalogue.loader import load_catalogue
+from pubcli.cli.app import run
 from tests.conftest import SHIPPED_CATALOGUE, Outcome, entry, run_process
 
 Cli = Callable[..., Outcome]
@@ -179,7 +179,7 @@ def test_a_catalogue_that_changes_under_a_write_is_left_alone(
     fault: str,
 ) -> None:
     """Faults between reading and replacing: exit 3, no temporary file, nothing half-done."""
-    import pubcli.writer as writer
+    import pubcli.catalogue.writer as writer
 
     path = make_catalogue(entry("a", "Alpha"))
     before = path.read_bytes()

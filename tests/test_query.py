@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pubcli.catalogue import Catalogue
+from pubcli.catalogue.loader import Catalogue
 from pubcli.errors import NoMatchError, UsageError
 from pubcli.model import Publication
-from pubcli.query import Criteria, parse_date_bound, resolve_id
-from pubcli.store import MemoryStore
+from pubcli.store.memory import MemoryStore
+from pubcli.store.query import Criteria, parse_date_bound, resolve_id
 
 
 def pub(

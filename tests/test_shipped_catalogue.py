@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pubcli.catalogue import load_catalogue
+from pubcli.catalogue.loader import load_catalogue
 from tests.conftest import SHIPPED_CATALOGUE
 
 SEED = SHIPPED_CATALOGUE.parent.parent.parent / "shared" / "seed"

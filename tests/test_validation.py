@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pubcli.validation import entry_label, validate_entry
+from pubcli.catalogue.rules import entry_label, validate_entry
 
 VALID: dict[str, Any] = {
     "id": "mpp-policy-guidance",

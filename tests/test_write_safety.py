@@ -15,9 +15,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pubcli.catalogue import load_catalogue
+from pubcli.catalogue.loader import load_catalogue
+from pubcli.catalogue.writer import append_publications
 from pubcli.model import Publication
-from pubcli.writer import append_publications
 from tests.conftest import PUBCLI, entry, run_process
 
 # Text as maintainers type it: any printable character, quotes and backslashes included.

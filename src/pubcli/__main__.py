@@ -1,5 +1,5 @@
 """Run pubcli as ``python -m pubcli``."""
 
-from pubcli.entry import main
+from pubcli.cli.main import main
 
 raise SystemExit(main())

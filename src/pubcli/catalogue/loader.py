@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from pubcli.catalogue.rules import entry_label, title_date_key, validate_entry
 from pubcli.errors import CatalogueError
 from pubcli.model import Publication
 from pubcli.safe_text import one_line
-from pubcli.validation import entry_label, title_date_key, validate_entry
 
 CURRENT_SCHEMA_VERSION = 1
 TOP_LEVEL_KEYS = ("publications", "schema_version")

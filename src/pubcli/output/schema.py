@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pubcli.validation import ID_PATTERN, MAX_ID_LENGTH
+from pubcli.catalogue.rules import ID_PATTERN, MAX_ID_LENGTH
 
 _TEXT_LIST = {"type": "array", "items": {"type": "string", "minLength": 1}}
 

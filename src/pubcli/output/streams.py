@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 
-from pubcli.catalogue import Problem
+from pubcli.catalogue.loader import Problem
 from pubcli.errors import UsageError
 from pubcli.model import Publication
 from pubcli.safe_text import one_line
@@ -33,7 +33,7 @@ def write(chunks: Iterable[str]) -> None:
 
 def print_renderable(make: Callable[[int], object]) -> None:
     """Print with Rich what ``make(width)`` builds for the width of standard output."""
-    from pubcli.render import make_console
+    from pubcli.output.render import make_console
 
     try:
         console = make_console(sys.stdout)
@@ -45,7 +45,7 @@ def print_renderable(make: Callable[[int], object]) -> None:
 
 def print_full_view(publication: Publication) -> None:
     """One publication in full, in a panel (for a terminal)."""
-    from pubcli.render import publication_view
+    from pubcli.output.render import publication_view
 
     print_renderable(lambda width: publication_view(publication))
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from pubcli.output import prepare_streams
+from pubcli.output.streams import prepare_streams
 
 
 def main() -> int:
     """Run pubcli with the process's arguments and return the exit code."""
     prepare_streams()
     arguments = sys.argv[1:]
-    from pubcli.fastpath import try_run
+    from pubcli.cli.quick import try_run
 
     try:
         code = try_run(arguments)
@@ -19,6 +19,6 @@ def main() -> int:
         code = None
     if code is not None:
         return code
-    from pubcli.cli import run
+    from pubcli.cli.app import run
 
     return run(arguments)

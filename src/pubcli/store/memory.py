@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from pubcli.catalogue import (
+from pubcli.catalogue.loader import (
     Catalogue,
     Problem,
     check_document,
@@ -23,8 +23,8 @@ from pubcli.catalogue import (
     read_bytes,
 )
 from pubcli.model import Publication
-from pubcli.query import Criteria, sort_key
-from pubcli.stats import count_by
+from pubcli.store.query import Criteria, sort_key
+from pubcli.store.stats import count_by
 
 
 class Store(Protocol):
@@ -124,7 +124,7 @@ def open_store(
     # Parsing a small file is quicker than opening its cache: keep none.
     if cache_directory is None or status is None or status.st_size < SMALL_CATALOGUE:
         return MemoryStore(load_catalogue(path, display))
-    from pubcli import cache
+    from pubcli.store import cache
 
     if trust_cache:
         try:

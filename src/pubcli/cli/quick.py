@@ -16,14 +16,14 @@ from collections.abc import Sequence
 
 from pubcli import exit_codes
 from pubcli.errors import PubcliError
-from pubcli.formats import FORMATS, parse_columns
-from pubcli.output import (
+from pubcli.output.formats import FORMATS, parse_columns
+from pubcli.output.streams import (
     OutputClosedError,
     decode_arguments,
     say,
     silence_stdout,
 )
-from pubcli.query import SORT_KEYS, Criteria, parse_date_bound
+from pubcli.store.query import SORT_KEYS, Criteria, parse_date_bound
 
 _SINGLE = {"--sort": "sort", "--limit": "limit", "--format": "format", "-f": "format",
            "--columns": "columns", "--catalogue": "catalogue", "-c": "catalogue",
@@ -108,7 +108,7 @@ def try_run(arguments: Sequence[str]) -> int | None:
         )
     except (_Declined, PubcliError):
         return None
-    from pubcli.reading import print_listing
+    from pubcli.cli.reading import print_listing
 
     try:
         count = print_listing(

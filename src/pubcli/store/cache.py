@@ -32,11 +32,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from pubcli import __version__
-from pubcli.catalogue import Catalogue, Problem, appendable, entries_of
+from pubcli.catalogue.loader import Catalogue, Problem, appendable, entries_of
+from pubcli.catalogue.rules import id_taken, raw_title_date_key, title_date_taken
 from pubcli.model import Publication
-from pubcli.query import SORT_KEYS, Criteria, searchable_text, sort_key
-from pubcli.text_index import build_index, entries_with, scan
-from pubcli.validation import id_taken, raw_title_date_key, title_date_taken
+from pubcli.store.query import SORT_KEYS, Criteria, searchable_text, sort_key
+from pubcli.store.text_index import build_index, entries_with, scan
 
 CACHE_FORMAT = 3
 NO_CACHE_ENV = "PUBCLI_NO_CACHE"

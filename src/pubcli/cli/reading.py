@@ -10,10 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
-from pubcli.formats import DEFAULT_COLUMNS, machine_chunks, parse_columns
-from pubcli.locate import find_catalogue
+from pubcli.catalogue.locate import find_catalogue
 from pubcli.model import Publication
-from pubcli.output import (
+from pubcli.output.formats import DEFAULT_COLUMNS, machine_chunks, parse_columns
+from pubcli.output.streams import (
     print_renderable,
     say,
     stdout_is_terminal,
@@ -21,15 +21,15 @@ from pubcli.output import (
     warn_skipped,
     write,
 )
-from pubcli.query import Criteria
-from pubcli.store import Store
+from pubcli.store.memory import Store
+from pubcli.store.query import Criteria
 
 T = TypeVar("T")
 
 
 def cache_directory_for(no_cache: bool) -> Path | None:
     """Where the cache lives, or None when --no-cache or PUBCLI_NO_CACHE turn it off."""
-    from pubcli.cache import cache_directory, cache_disabled
+    from pubcli.store.cache import cache_directory, cache_disabled
 
     if no_cache or cache_disabled(os.environ):
         return None
@@ -42,8 +42,8 @@ def ask(catalogue: str | None, no_cache: bool, question: Callable[[Store], T]) -
     A cache found damaged half-way through is dropped and the question asked again of
     the file itself.
     """
-    from pubcli.cache import CacheInvalidError
-    from pubcli.store import open_store
+    from pubcli.store.cache import CacheInvalidError
+    from pubcli.store.memory import open_store
 
     path, display = find_catalogue(catalogue, os.environ, Path.cwd())
     directory = cache_directory_for(no_cache)
@@ -102,7 +102,7 @@ def print_listing(
         if not listing.size():
             say("", empty_message)
         else:
-            from pubcli.render import publications_table
+            from pubcli.output.render import publications_table
 
             shown = listing.publications or []
             print_renderable(lambda width: publications_table(shown, chosen_columns, width))

@@ -6,12 +6,12 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pubcli.catalogue.rules import title_date_key, validate_entry
+from pubcli.catalogue.slug import slugify
 from pubcli.errors import InvalidInputError
 from pubcli.model import Publication
-from pubcli.query import parse_iso_date
 from pubcli.safe_text import one_line
-from pubcli.slug import slugify
-from pubcli.validation import title_date_key, validate_entry
+from pubcli.store.query import parse_iso_date
 
 # In JSON these values mean "absent", so that pubcli's own JSON output can be added back.
 _EMPTY_MEANS_ABSENT: dict[str, object] = {"date": None, "url": None, "summary": "", "topics": []}

@@ -17,17 +17,18 @@ import click
 import typer
 
 from pubcli import __version__, exit_codes
-from pubcli.catalogue import load_catalogue
+from pubcli.catalogue.loader import load_catalogue
+from pubcli.catalogue.locate import find_catalogue
+from pubcli.cli.reading import ask, cache_directory_for, print_listing
 from pubcli.errors import InvalidInputError, PubcliError, UsageError
-from pubcli.formats import (
+from pubcli.model import Publication
+from pubcli.output.formats import (
     detail_json,
     detail_text,
     dump_json,
     parse_columns,
 )
-from pubcli.locate import find_catalogue
-from pubcli.model import Publication
-from pubcli.output import (
+from pubcli.output.streams import (
     OutputClosedError,
     decode_arguments,
     print_full_view,
@@ -38,10 +39,9 @@ from pubcli.output import (
     stdout_is_utf8,
     write,
 )
-from pubcli.query import Criteria, parse_date_bound, resolve_id
-from pubcli.reading import ask, cache_directory_for, print_listing
 from pubcli.safe_text import one_line
-from pubcli.store import Store
+from pubcli.store.memory import Store
+from pubcli.store.query import Criteria, parse_date_bound, resolve_id
 
 # --- options shared by several commands ----------------------------------------------
 
@@ -123,7 +123,7 @@ def _complete_from_catalogue(kind: str) -> Callable[[typer.Context, str], list[s
         try:
             option = ctx.params.get("catalogue") or ctx.find_root().params.get("catalogue")
             path, display = find_catalogue(option, os.environ, Path.cwd())
-            from pubcli.store import open_store
+            from pubcli.store.memory import open_store
 
             store = open_store(path, display, cache_directory_for(False))
             values = store.all_ids() if kind == "id" else store.facet_values(kind)
@@ -396,8 +396,8 @@ def _print_added(
     publications: Sequence[Publication], output_format: ShowFormat | None, *, many: bool
 ) -> None:
     if output_format is ShowFormat.JSON:
-        from pubcli.formats import json_chunks
         from pubcli.model import FIELD_NAMES
+        from pubcli.output.formats import json_chunks
 
         if many:
             write(json_chunks(publications, FIELD_NAMES, ascii_only=not stdout_is_utf8()))
@@ -466,8 +466,14 @@ def add_command(
 
     Example: pubcli add --title "A Statement" --type Statement --component ICE --date 2020-09-01
     """
-    from pubcli.new_entries import parse_json_records, prepare, prepare_records
-    from pubcli.writer import append_publications, plan_append, read_bytes, render_block, target_of
+    from pubcli.catalogue.new_entries import parse_json_records, prepare, prepare_records
+    from pubcli.catalogue.writer import (
+        append_publications,
+        plan_append,
+        read_bytes,
+        render_block,
+        target_of,
+    )
 
     flags: dict[str, object] = {
         "id": id_,
@@ -596,7 +602,7 @@ def stats_command(
 
     Example: pubcli stats --by year --component ICE
     """
-    from pubcli.stats import FACETS, all_counts
+    from pubcli.store.stats import FACETS, all_counts
 
     criteria = _criteria(type_, component, topic, since, until, text)
     facets = [facet.value for facet in dict.fromkeys(by)] if by else list(FACETS)
@@ -624,7 +630,7 @@ def stats_command(
         )
         write([buffer.getvalue()])
     elif matched:
-        from pubcli.render import stats_tables
+        from pubcli.output.render import stats_tables
 
         print_renderable(lambda width: stats_tables(counts, width, unicode=stdout_is_utf8()))
     else:
@@ -640,7 +646,7 @@ def schema_command(catalogue: CatalogueOption = None) -> None:
     Example: pubcli schema > publication.schema.json
     """
     del catalogue  # accepted as by every command; the schema does not depend on it
-    from pubcli.schema import record_schema
+    from pubcli.output.schema import record_schema
 
     write([dump_json(record_schema(), indent=2, ascii_only=False) + "\n"])
 

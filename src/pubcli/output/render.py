@@ -16,8 +16,8 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from pubcli.formats import cell_text
 from pubcli.model import Publication
+from pubcli.output.formats import cell_text
 from pubcli.safe_text import escape_controls, one_line
 
 _HEADINGS = {

@@ -23,14 +23,9 @@ from typing import Any, BinaryIO
 
 import tomli_w
 
-from pubcli import cache
-from pubcli.cache import append_info, stamp_of
-from pubcli.catalogue import appendable, decode, entries_of, parse_toml
-from pubcli.catalogue import read_bytes as read_catalogue_bytes
-from pubcli.errors import CatalogueError, InvalidInputError
-from pubcli.model import Publication
-from pubcli.safe_text import one_line
-from pubcli.validation import (
+from pubcli.catalogue.loader import appendable, decode, entries_of, parse_toml
+from pubcli.catalogue.loader import read_bytes as read_catalogue_bytes
+from pubcli.catalogue.rules import (
     TitleDateKey,
     id_taken,
     raw_title_date_key,
@@ -38,6 +33,11 @@ from pubcli.validation import (
     title_date_taken,
     validate_entry,
 )
+from pubcli.errors import CatalogueError, InvalidInputError
+from pubcli.model import Publication
+from pubcli.safe_text import one_line
+from pubcli.store import cache
+from pubcli.store.cache import append_info, stamp_of
 
 LOCK_SUFFIX = ".lock"
 TEMP_MARKER = ".tmp-"
@@ -417,7 +417,7 @@ def _cache_after_write(
     cache_directory: Path,
 ) -> None:
     """Keep the cache warm after a write that read the whole file."""
-    from pubcli.catalogue import check_document
+    from pubcli.catalogue.loader import check_document
 
     started = time.time_ns()
     text = decode(content, display)
@@ -447,7 +447,7 @@ def append_publications(
 def _append_locked(
     target: Target, display: str, new: Sequence[Publication], cache_directory: Path | None
 ) -> None:
-    from pubcli.store import SMALL_CATALOGUE
+    from pubcli.store.memory import SMALL_CATALOGUE
 
     with locked(target):
         remove_stale_temp_files(target)

@@ -3,7 +3,7 @@
 import re
 import unicodedata
 
-from pubcli.validation import MAX_ID_LENGTH
+from pubcli.catalogue.rules import MAX_ID_LENGTH
 
 # Letters that Unicode decomposition does not reduce to ASCII but a reader would.
 _TRANSLITERATIONS = str.maketrans(

@@ -1,0 +1,1 @@
+"""The catalogue file and its rules: finding, reading, validating and writing it."""

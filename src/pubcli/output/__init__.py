@@ -1,0 +1,1 @@
+"""Everything printed: streams and terminal facts, machine formats, Rich views."""

@@ -1,0 +1,1 @@
+"""Answering questions of a catalogue: queries, sort orders, facets, and the cache."""
