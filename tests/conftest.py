@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import os
+import pty
+import select
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -10,8 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import strategies as st
 
 from pubcli.cli.app import run
+from pubcli.model import Publication
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_CATALOGUE = REPO / "data" / "publications.toml"
@@ -118,3 +123,60 @@ def make_catalogue(isolated: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+def run_in_terminal(
+    arguments: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[int, str]:
+    """Run pubcli with a pseudo-terminal as stdout and return its exit code and output."""
+    primary, secondary = pty.openpty()
+    full_env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", **(env or {})}
+    full_env.pop("NO_COLOR", None) if "NO_COLOR" not in (env or {}) else None
+    process = subprocess.Popen(
+        [str(PUBCLI), *arguments],
+        cwd=cwd,
+        env=full_env,
+        stdin=secondary,
+        stdout=secondary,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(secondary)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([primary], [], [], 30)
+        if not ready:
+            break
+        try:
+            data = os.read(primary, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(primary)
+    process.wait(timeout=30)
+    return process.returncode, b"".join(chunks).decode("utf-8", "replace")
+
+
+# Text as maintainers type it: any printable character, quotes and backslashes included.
+one_line_text = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=30
+).filter(str.strip)
+summary_text = st.text(
+    st.characters(blacklist_categories=("Cs", "Zl", "Zp"), blacklist_characters="\r").filter(
+        lambda c: c in "\n\t" or not (ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F)
+    ),
+    max_size=60,
+)
+publications = st.builds(
+    Publication,
+    id=st.from_regex(r"[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,3}", fullmatch=True),
+    title=one_line_text,
+    type=one_line_text,
+    date=st.none() | st.dates(datetime.date(1900, 1, 1), datetime.date(2100, 12, 31)),
+    components=st.lists(one_line_text, min_size=1, max_size=3).map(tuple),
+    topics=st.lists(one_line_text, max_size=3).map(tuple),
+    summary=summary_text,
+    url=st.none()
+    | st.from_regex(r"https?://[a-z]{1,10}\.org(/[a-z0-9_%-]{0,10})?", fullmatch=True),
+)

@@ -18,7 +18,7 @@ from pubcli.store.cache import CachedStore, open_cached
 from pubcli.store.memory import MemoryStore, Store, open_store
 from pubcli.store.query import SORT_KEYS, Criteria
 from tests.conftest import Outcome, entry, run_process
-from tests.test_write_safety import publications as publication_strategy
+from tests.conftest import publications as publication_strategy
 
 Cli = Callable[..., Outcome]
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import pty
-import select
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pubcli import __version__
-from tests.conftest import PUBCLI, entry, run_process
+from tests.conftest import PUBCLI, entry, run_in_terminal, run_process
 
 TITLE = "Café: [bold]x[/] Array[int]"
 
@@ -24,39 +22,6 @@ def catalogue(make_catalogue: Callable[..., Path]) -> Path:
         entry("cafe", TITLE, date="2019-01-02", summary="Résumé with ümlauts"),
         *(entry(f"item-{n:03d}", f"Item {n}", date="2018-01-01") for n in range(300)),
     )
-
-
-def run_in_terminal(
-    arguments: list[str], cwd: Path, env: dict[str, str] | None = None
-) -> tuple[int, str]:
-    """Run pubcli with a pseudo-terminal as stdout and return its exit code and output."""
-    primary, secondary = pty.openpty()
-    full_env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", **(env or {})}
-    full_env.pop("NO_COLOR", None) if "NO_COLOR" not in (env or {}) else None
-    process = subprocess.Popen(
-        [str(PUBCLI), *arguments],
-        cwd=cwd,
-        env=full_env,
-        stdin=secondary,
-        stdout=secondary,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(secondary)
-    chunks = []
-    while True:
-        ready, _, _ = select.select([primary], [], [], 30)
-        if not ready:
-            break
-        try:
-            data = os.read(primary, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(primary)
-    process.wait(timeout=30)
-    return process.returncode, b"".join(chunks).decode("utf-8", "replace")
 
 
 def test_version_from_the_console_script_and_python_m() -> None:

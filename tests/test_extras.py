@@ -11,8 +11,7 @@ import jsonschema
 import pytest
 
 from pubcli.output.schema import record_schema
-from tests.conftest import Outcome, entry, run_process
-from tests.test_entry_point import run_in_terminal
+from tests.conftest import Outcome, entry, run_in_terminal, run_process
 
 Cli = Callable[..., Outcome]
 

@@ -27,8 +27,8 @@ FULL = Publication(
     topics=("El Salvador",),
     summary="Line one.\n\tLine two.",
     url="https://example.org/x",
-)
-BARE = Publication(id="bare", title="Bare", type="Form", components=("ICE",))
+).to_record()
+BARE = Publication(id="bare", title="Bare", type="Form", components=("ICE",)).to_record()
 
 
 def render(fmt: str, columns: tuple[str, ...] = FIELD_NAMES, ascii_only: bool = False) -> str:
@@ -61,7 +61,7 @@ def test_empty_json_is_an_empty_array() -> None:
 
 def test_json_falls_back_to_u_escapes_and_escapes_c1() -> None:
     """ascii_only output is pure ASCII; DEL and C1 are always escaped."""
-    odd = Publication(id="x", title="é \x9b \x7f", type="T", components=("X",))
+    odd = Publication(id="x", title="é \x9b \x7f", type="T", components=("X",)).to_record()
     text = "".join(machine_chunks([odd], "json", FIELD_NAMES, ascii_only=True))
     assert text.isascii()
     assert json.loads(text)[0]["title"] == "é \x9b \x7f"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import os
 import random
 import signal
@@ -18,30 +17,7 @@ from hypothesis import strategies as st
 from pubcli.catalogue.loader import load_catalogue
 from pubcli.catalogue.writer import append_publications
 from pubcli.model import Publication
-from tests.conftest import PUBCLI, entry, run_process
-
-# Text as maintainers type it: any printable character, quotes and backslashes included.
-one_line_text = st.text(
-    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=30
-).filter(str.strip)
-summary_text = st.text(
-    st.characters(blacklist_categories=("Cs", "Zl", "Zp"), blacklist_characters="\r").filter(
-        lambda c: c in "\n\t" or not (ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F)
-    ),
-    max_size=60,
-)
-publications = st.builds(
-    Publication,
-    id=st.from_regex(r"[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,3}", fullmatch=True),
-    title=one_line_text,
-    type=one_line_text,
-    date=st.none() | st.dates(datetime.date(1900, 1, 1), datetime.date(2100, 12, 31)),
-    components=st.lists(one_line_text, min_size=1, max_size=3).map(tuple),
-    topics=st.lists(one_line_text, max_size=3).map(tuple),
-    summary=summary_text,
-    url=st.none()
-    | st.from_regex(r"https?://[a-z]{1,10}\.org(/[a-z0-9_%-]{0,10})?", fullmatch=True),
-)
+from tests.conftest import PUBCLI, entry, publications, run_process
 
 
 @settings(

@@ -4,29 +4,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pubcli.catalogue.rules import entry_label, title_date_key, validate_entry
+from pubcli.catalogue.problems import Problem
 from pubcli.errors import CatalogueError
-from pubcli.model import Publication
 from pubcli.safe_text import one_line
+
+if TYPE_CHECKING:
+    from pubcli.model import Publication
 
 CURRENT_SCHEMA_VERSION = 1
 TOP_LEVEL_KEYS = ("publications", "schema_version")
 _BOM = "\ufeff"
-
-
-class Problem(NamedTuple):
-    """One thing wrong in the catalogue, where it is, and whether it hides the entry."""
-
-    path: str
-    line: int
-    label: str
-    message: str
-    skips_entry: bool = True
-
-    def __str__(self) -> str:
-        return f"{one_line(self.path)}:{self.line}: {self.label}: {self.message}"
 
 
 class Catalogue(NamedTuple):
@@ -162,6 +151,8 @@ def entries_of(document: dict[str, Any], display: str) -> list[Any]:
 
 def check_document(document: dict[str, Any], text: str, display: str) -> Catalogue:
     """Validate a parsed document: every entry, duplicate ids, duplicate titles and dates."""
+    from pubcli.catalogue.rules import entry_label, title_date_key, validate_entry
+
     entries = entries_of(document, display)
     problems = _top_level_problems(document, text, display)
     lines = header_lines(text, len(entries))

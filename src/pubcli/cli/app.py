@@ -21,6 +21,7 @@ from pubcli.catalogue.loader import load_catalogue
 from pubcli.catalogue.locate import find_catalogue
 from pubcli.cli.reading import ask, cache_directory_for, print_listing
 from pubcli.errors import InvalidInputError, PubcliError, UsageError
+from pubcli.fields import Record
 from pubcli.model import Publication
 from pubcli.output.formats import (
     detail_json,
@@ -346,9 +347,9 @@ def show_command(
     Example: pubcli show mpp   (any unique prefix of an id will do)
     """
 
-    def question(store: Store) -> Publication:
+    def question(store: Store) -> Record:
         index = resolve_id(store.all_ids(), publication_id)
-        return store.publications([index])[0]
+        return store.records([index])[0]
 
     publication = ask(_catalogue_option(ctx, catalogue), no_cache, question)
     if output_format is ShowFormat.JSON:
@@ -395,19 +396,20 @@ def _fields_from_flags(flags: dict[str, object]) -> dict[str, object]:
 def _print_added(
     publications: Sequence[Publication], output_format: ShowFormat | None, *, many: bool
 ) -> None:
+    records = [publication.to_record() for publication in publications]
     if output_format is ShowFormat.JSON:
-        from pubcli.model import FIELD_NAMES
+        from pubcli.fields import FIELD_NAMES
         from pubcli.output.formats import json_chunks
 
         if many:
-            write(json_chunks(publications, FIELD_NAMES, ascii_only=not stdout_is_utf8()))
+            write(json_chunks(records, FIELD_NAMES, ascii_only=not stdout_is_utf8()))
         else:
-            write([detail_json(publications[0], ascii_only=not stdout_is_utf8())])
+            write([detail_json(records[0], ascii_only=not stdout_is_utf8())])
     elif stdout_is_terminal():
-        for publication in publications:
-            print_full_view(publication)
+        for record in records:
+            print_full_view(record)
     else:
-        write("\n".join(detail_text(publication) for publication in publications))
+        write("\n".join(detail_text(record) for record in records))
 
 
 @app.command("add")

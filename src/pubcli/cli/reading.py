@@ -8,10 +8,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from pubcli.catalogue.locate import find_catalogue
-from pubcli.model import Publication
 from pubcli.output.formats import DEFAULT_COLUMNS, machine_chunks, parse_columns
 from pubcli.output.streams import (
     print_renderable,
@@ -23,6 +22,9 @@ from pubcli.output.streams import (
 )
 from pubcli.store.memory import Store
 from pubcli.store.query import Criteria
+
+if TYPE_CHECKING:
+    from pubcli.fields import Record
 
 T = TypeVar("T")
 
@@ -62,11 +64,11 @@ class Listing(NamedTuple):
     """What list or filter prints: just ids when that is all the format needs."""
 
     ids: list[str] | None = None
-    publications: list[Publication] | None = None
+    records: list[Record] | None = None
 
     def size(self) -> int:
         """How many publications are to be printed."""
-        return len(self.ids if self.ids is not None else self.publications or [])
+        return len(self.ids if self.ids is not None else self.records or [])
 
 
 def print_listing(
@@ -92,7 +94,7 @@ def print_listing(
             ordered = ordered[:limit]
         if only_ids:
             return Listing(ids=store.ids(ordered))
-        return Listing(publications=store.publications(ordered))
+        return Listing(records=store.records(ordered))
 
     listing = ask(catalogue, no_cache, question)
     if listing.ids is not None:
@@ -104,12 +106,12 @@ def print_listing(
         else:
             from pubcli.output.render import publications_table
 
-            shown = listing.publications or []
+            shown = listing.records or []
             print_renderable(lambda width: publications_table(shown, chosen_columns, width))
     else:
         write(
             machine_chunks(
-                listing.publications or [],
+                listing.records or [],
                 chosen_format,
                 chosen_columns,
                 ascii_only=not stdout_is_utf8(),

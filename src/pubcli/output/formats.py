@@ -1,6 +1,7 @@
 """The machine output formats of list and filter: json, jsonl, csv, tsv, ids (SPEC section 4).
 
-Every function here returns plain text and never styles it: scripts read it.
+Every function here takes publications as records (their JSON-ready form, ``fields.Record``)
+and returns plain text, never styled: scripts read it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from pubcli.errors import UsageError
-from pubcli.model import FIELD_NAMES, Publication
+from pubcli.fields import FIELD_NAMES, Record
 from pubcli.safe_text import escape_controls, one_line
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "ids", "markdown")
@@ -44,19 +45,16 @@ def parse_columns(text: str) -> tuple[str, ...]:
     return names
 
 
-def record(publication: Publication, columns: Sequence[str]) -> dict[str, Any]:
+def record(publication: Record, columns: Sequence[str]) -> dict[str, Any]:
     """The JSON object of a publication, with just ``columns`` in that order."""
-    full = publication.to_record()
-    return {name: full[name] for name in columns}
+    return {name: publication[name] for name in columns}  # type: ignore[literal-required]
 
 
-def cell_text(publication: Publication, column: str) -> str:
+def cell_text(publication: Record, column: str) -> str:
     """One field as flat text: lists joined by ``; ``, an absent date or url empty."""
-    value = getattr(publication, column)
+    value = publication[column]  # type: ignore[literal-required]
     if column in ("components", "topics"):
         return LIST_SEPARATOR.join(value)
-    if column == "date":
-        return value.isoformat() if value else ""
     return value or ""
 
 
@@ -68,7 +66,7 @@ def dump_json(value: object, *, indent: int | None, ascii_only: bool) -> str:
 
 
 def json_chunks(
-    publications: Iterable[Publication], columns: Sequence[str], *, ascii_only: bool = False
+    publications: Iterable[Record], columns: Sequence[str], *, ascii_only: bool = False
 ) -> Iterator[str]:
     """One JSON array, indented 2, streamed object by object; ``[]`` when empty."""
     opener = "[\n"
@@ -80,14 +78,14 @@ def json_chunks(
 
 
 def jsonl_chunks(
-    publications: Iterable[Publication], columns: Sequence[str], *, ascii_only: bool = False
+    publications: Iterable[Record], columns: Sequence[str], *, ascii_only: bool = False
 ) -> Iterator[str]:
     """One compact JSON object per line."""
     for publication in publications:
         yield dump_json(record(publication, columns), indent=None, ascii_only=ascii_only) + "\n"
 
 
-def csv_chunks(publications: Iterable[Publication], columns: Sequence[str]) -> Iterator[str]:
+def csv_chunks(publications: Iterable[Record], columns: Sequence[str]) -> Iterator[str]:
     """RFC 4180 CSV (CRLF line ends, quoted where needed), header row first."""
     import csv
     import io
@@ -103,20 +101,20 @@ def csv_chunks(publications: Iterable[Publication], columns: Sequence[str]) -> I
     yield buffer.getvalue()
 
 
-def tsv_line(publication: Publication, columns: Sequence[str]) -> str:
+def tsv_line(publication: Record, columns: Sequence[str]) -> str:
     """One tab-separated line; tabs and line breaks inside values become single spaces."""
     cells = (one_line(_TSV_BREAKS.sub(" ", cell_text(publication, name))) for name in columns)
     return "\t".join(cells) + "\n"
 
 
-def tsv_chunks(publications: Iterable[Publication], columns: Sequence[str]) -> Iterator[str]:
+def tsv_chunks(publications: Iterable[Record], columns: Sequence[str]) -> Iterator[str]:
     """Tab-separated values, no header."""
     for publication in publications:
         yield tsv_line(publication, columns)
 
 
 def machine_chunks(
-    publications: Iterable[Publication],
+    publications: Iterable[Record],
     output_format: str,
     columns: Sequence[str],
     *,
@@ -136,20 +134,20 @@ def machine_chunks(
     raise UsageError(f"unknown format {one_line(output_format)!r}")
 
 
-def detail_text(publication: Publication) -> str:
+def detail_text(publication: Record) -> str:
     """Every field as ``field: value`` lines; a summary's later lines are indented by two."""
     lines = []
     for name in FIELD_NAMES:
         value = one_line(cell_text(publication, name)) if name != "summary" else ""
         if name == "summary":
-            value = escape_controls(publication.summary).replace("\n", "\n  ")
+            value = escape_controls(publication["summary"]).replace("\n", "\n  ")
         lines.append(f"{name}: {value}".rstrip())
     return "\n".join(lines) + "\n"
 
 
-def detail_json(publication: Publication, *, ascii_only: bool = False) -> str:
+def detail_json(publication: Record, *, ascii_only: bool = False) -> str:
     """One publication as an indented JSON object."""
-    return dump_json(publication.to_record(), indent=2, ascii_only=ascii_only) + "\n"
+    return dump_json(publication, indent=2, ascii_only=ascii_only) + "\n"
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\|`*_\[\]<>])")
@@ -161,7 +159,7 @@ def markdown_cell(text: str) -> str:
     return "<br>".join(_MARKDOWN_SPECIAL.sub(r"\\\1", one_line(line)) for line in lines)
 
 
-def markdown_chunks(publications: Iterable[Publication], columns: Sequence[str]) -> Iterator[str]:
+def markdown_chunks(publications: Iterable[Record], columns: Sequence[str]) -> Iterator[str]:
     """A GitHub-flavoured Markdown table; nothing at all when there is nothing to show."""
     header_done = False
     for publication in publications:

@@ -16,7 +16,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from pubcli.model import Publication
+from pubcli.fields import Record
 from pubcli.output.formats import cell_text
 from pubcli.safe_text import escape_controls, one_line
 
@@ -42,7 +42,7 @@ def count_caption(count: int) -> str:
     return f"{count} publication{'' if count == 1 else 's'}"
 
 
-def _cell(publication: Publication, column: str) -> Text:
+def _cell(publication: Record, column: str) -> Text:
     text = cell_text(publication, column)
     if column == "url" and text:
         return Text(one_line(text), style=Style(link=text))
@@ -52,7 +52,7 @@ def _cell(publication: Publication, column: str) -> Text:
 
 
 def publications_table(
-    publications: Sequence[Publication], columns: Sequence[str], width: int
+    publications: Sequence[Record], columns: Sequence[str], width: int
 ) -> Table:
     """A table of ``columns`` that wraps long text to fit ``width``, with the count as caption.
 
@@ -85,7 +85,7 @@ def publications_table(
 _DETAIL_FIELDS = ("id", "type", "date", "components", "topics", "url")
 
 
-def publication_view(publication: Publication) -> RenderableType:
+def publication_view(publication: Record) -> RenderableType:
     """Every field of one publication in a panel, the summary wrapped below them."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
@@ -93,9 +93,13 @@ def publication_view(publication: Publication) -> RenderableType:
     for column in _DETAIL_FIELDS:
         value = _cell(publication, column)
         grid.add_row(column, value if value.plain else Text("-", style="dim"))
-    parts: list[RenderableType] = [Text(one_line(publication.title), style="bold"), Text(""), grid]
-    if publication.summary:
-        parts += [Text(""), Text(escape_controls(publication.summary))]
+    parts: list[RenderableType] = [
+        Text(one_line(publication["title"]), style="bold"),
+        Text(""),
+        grid,
+    ]
+    if publication["summary"]:
+        parts += [Text(""), Text(escape_controls(publication["summary"]))]
     return Panel(Group(*parts), box=box.ROUNDED, expand=False)
 
 

@@ -11,9 +11,9 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 
-from pubcli.catalogue.loader import Problem
+from pubcli.catalogue.problems import Problem
 from pubcli.errors import UsageError
-from pubcli.model import Publication
+from pubcli.fields import Record
 from pubcli.safe_text import one_line
 
 
@@ -43,7 +43,7 @@ def print_renderable(make: Callable[[int], object]) -> None:
         raise OutputClosedError from None
 
 
-def print_full_view(publication: Publication) -> None:
+def print_full_view(publication: Record) -> None:
     """One publication in full, in a panel (for a terminal)."""
     from pubcli.output.render import publication_view
 

@@ -29,14 +29,18 @@ from array import array
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from pubcli import __version__
-from pubcli.catalogue.loader import Catalogue, Problem, appendable, entries_of
-from pubcli.catalogue.rules import id_taken, raw_title_date_key, title_date_taken
-from pubcli.model import Publication
-from pubcli.store.query import SORT_KEYS, Criteria, searchable_text, sort_key
+from pubcli.catalogue.problems import Problem
+from pubcli.store.query import SORT_KEYS, Criteria, record_sort_key, searchable_text, sort_key
 from pubcli.store.text_index import build_index, entries_with, scan
+
+if TYPE_CHECKING:
+    # The warm path never builds a Publication: importing the model costs ~20 ms.
+    from pubcli.catalogue.loader import Catalogue
+    from pubcli.fields import Record
+    from pubcli.model import Publication
 
 CACHE_FORMAT = 3
 NO_CACHE_ENV = "PUBCLI_NO_CACHE"
@@ -110,6 +114,8 @@ def _record_line(publication: Publication) -> bytes:
 
 def taken_lines(raw_entries: Sequence[Any]) -> bytes:
     """The ids and title-and-date keys of every entry, valid or not, one line each."""
+    from pubcli.catalogue.rules import raw_title_date_key
+
     lines = []
     for raw in raw_entries:
         raw_id, title, date = raw.get("id"), raw.get("title"), raw.get("date")
@@ -266,6 +272,8 @@ def write_cache(
 ) -> None:
     """Write the cache of a catalogue just parsed from ``content`` (as it was at ``status``):
     ``text`` is its decoded text, ``document`` the parsed TOML, ``catalogue`` the result."""
+    from pubcli.catalogue.loader import appendable, entries_of
+
     raw_entries = entries_of(document, catalogue.path)
     info = append_info(text, appendable(text, raw_entries))
     directory.mkdir(parents=True, exist_ok=True)
@@ -495,8 +503,8 @@ class CachedStore:
     def order(self, indices: Sequence[int], key: str, *, reverse: bool = False) -> list[int]:
         if len(indices) <= _FEW:
             # Sorting a few by their records is cheaper than walking the permutation.
-            key_of = sort_key(key)
-            ordered = sorted(sorted(indices), key=lambda i: key_of(self._publication(i)))
+            record_key = record_sort_key(key)
+            ordered = sorted(sorted(indices), key=lambda i: record_key(self._record(i)))
         elif len(indices) == self._count:
             ordered = self._array(f"order-{key}", "i").tolist()
         else:
@@ -511,7 +519,7 @@ class CachedStore:
 
     def ids(self, indices: Sequence[int]) -> list[str]:
         if len(indices) <= _FEW and "ids:text" not in self._loaded:
-            return [self._publication(index).id for index in indices]
+            return [self._record(index)["id"] for index in indices]
         if "ids:text" not in self._loaded:
             try:
                 lines = self._bytes("ids").decode("utf-8").split("\n")
@@ -529,12 +537,28 @@ class CachedStore:
     def publications(self, indices: Sequence[int]) -> list[Publication]:
         return [self._publication(index) for index in indices]
 
-    def _publication(self, index: int) -> Publication:
+    def records(self, indices: Sequence[int]) -> list[Record]:
+        return [self._record(index) for index in indices]
+
+    def _record(self, index: int) -> Record:
         records = self._view("records")
         starts = self._array("record_starts", "q")
         end = starts[index + 1] if index + 1 < self._count else len(records)
         try:
             record = json.loads(records[starts[index] : end].tobytes())
+            if not isinstance(record, dict) or not isinstance(record.get("date"), str | None):
+                raise ValueError("not a record")
+            if record["date"] is not None:
+                datetime.date.fromisoformat(record["date"])
+        except (ValueError, KeyError, TypeError, IndexError) as error:
+            raise CacheInvalidError(str(error)) from None
+        return cast("Record", record)
+
+    def _publication(self, index: int) -> Publication:
+        from pubcli.model import Publication
+
+        record = self._record(index)
+        try:
             date = record["date"]
             return Publication(
                 id=record["id"],
@@ -572,6 +596,8 @@ class CachedStore:
 
     def taken_problems(self, new: Sequence[Publication]) -> list[str]:
         """The collisions of new entries with every entry of the file (see writer)."""
+        from pubcli.catalogue.rules import id_taken, raw_title_date_key, title_date_taken
+
         taken = self._bytes("taken")  # begins with a newline: every line is "\nid\0..."
         problems = []
         for publication in new:

@@ -11,20 +11,16 @@ import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from pubcli.catalogue.loader import (
-    Catalogue,
-    Problem,
-    check_document,
-    decode,
-    load_catalogue,
-    parse_toml,
-    read_bytes,
-)
-from pubcli.model import Publication
+from pubcli.catalogue.problems import Problem
 from pubcli.store.query import Criteria, sort_key
 from pubcli.store.stats import count_by
+
+if TYPE_CHECKING:
+    from pubcli.catalogue.loader import Catalogue
+    from pubcli.fields import Record
+    from pubcli.model import Publication
 
 
 class Store(Protocol):
@@ -57,6 +53,13 @@ class Store(Protocol):
 
     def publications(self, indices: Sequence[int]) -> list[Publication]:
         """The publications at ``indices``."""
+        ...
+
+    def records(self, indices: Sequence[int]) -> list[Record]:
+        """The publications at ``indices`` in their JSON-ready form, for printing.
+
+        A cached store answers without building ``Publication``s (see ``fields``).
+        """
         ...
 
     def facet_values(self, facet: str) -> list[str]:
@@ -99,6 +102,9 @@ class MemoryStore:
     def publications(self, indices: Sequence[int]) -> list[Publication]:
         return [self._publications[index] for index in indices]
 
+    def records(self, indices: Sequence[int]) -> list[Record]:
+        return [self._publications[index].to_record() for index in indices]
+
     def facet_values(self, facet: str) -> list[str]:
         return [value for value, _ in count_by(self._publications, facet)]
 
@@ -116,6 +122,14 @@ def open_store(
     ``trust_cache=False`` ignores the cache but still rewrites it: for a cache that
     turned out damaged half-way through a query.
     """
+    from pubcli.catalogue.loader import (
+        check_document,
+        decode,
+        load_catalogue,
+        parse_toml,
+        read_bytes,
+    )
+
     real_path = Path(os.path.realpath(path))
     try:
         status = os.stat(real_path)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pubcli.errors import NoMatchError, UsageError
-from pubcli.model import Publication
 from pubcli.safe_text import one_line
+
+if TYPE_CHECKING:
+    from pubcli.fields import Record
+    from pubcli.model import Publication
 
 SORT_KEYS = ("date", "title", "id", "type")
 
@@ -113,19 +116,42 @@ class Criteria(NamedTuple):
 SortKeyValue = tuple[Any, ...]
 
 
-def sort_key(key: str) -> Callable[[Publication], SortKeyValue]:
-    """The key function of a sort order: by date newest first (undated last), or by a text
-    field ascending; ties broken by title, then id, ignoring case."""
+def order_key(
+    key: str, date: datetime.date | None, title: str, id_: str, type_: str
+) -> SortKeyValue:
+    """Where a publication goes in the sort order ``key``: by date newest first (undated
+    last), or by a text field ascending; ties broken by title, then id, ignoring case."""
+    tie = (title.casefold(), id_.casefold())
     if key == "date":
-        return lambda p: (
-            p.date is None,
-            -p.date.toordinal() if p.date else 0,
-            p.title.casefold(),
-            p.id.casefold(),
-        )
-    if key in ("title", "id", "type"):
-        return lambda p: (getattr(p, key).casefold(), p.title.casefold(), p.id.casefold())
-    raise UsageError(f"unknown sort key {one_line(key)!r}: choose from {', '.join(SORT_KEYS)}")
+        return (date is None, -date.toordinal() if date else 0, *tie)
+    if key == "title":
+        return tie
+    if key == "id":
+        return (id_.casefold(), *tie)
+    return (type_.casefold(), *tie)
+
+
+def _known_sort_key(key: str) -> str:
+    if key not in SORT_KEYS:
+        raise UsageError(f"unknown sort key {one_line(key)!r}: choose from {', '.join(SORT_KEYS)}")
+    return key
+
+
+def sort_key(key: str) -> Callable[[Publication], SortKeyValue]:
+    """The key function of the sort order ``key`` for publications (see ``order_key``)."""
+    key = _known_sort_key(key)
+    return lambda p: order_key(key, p.date, p.title, p.id, p.type)
+
+
+def record_sort_key(key: str) -> Callable[[Record], SortKeyValue]:
+    """The same key function for records (their date is ISO text)."""
+    key = _known_sort_key(key)
+
+    def key_of(record: Record) -> SortKeyValue:
+        date = datetime.date.fromisoformat(record["date"]) if record["date"] else None
+        return order_key(key, date, record["title"], record["id"], record["type"])
+
+    return key_of
 
 
 def resolve_id(ids: Sequence[str], wanted: str) -> int:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from pubcli.model import Publication
+if TYPE_CHECKING:
+    from pubcli.model import Publication
+
 
 FACETS = ("type", "component", "topic", "year")
 UNDATED = "undated"
