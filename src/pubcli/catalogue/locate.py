@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pubcli.errors import CatalogueNotFoundError
+from pubcli.errors import CatalogueNotFoundError, UsageError
 
 ENV_VAR = "PUBCLI_CATALOGUE"
 RELATIVE_PATH = Path("data") / "publications.toml"
@@ -16,9 +16,13 @@ def find_catalogue(option: str | None, environ: Mapping[str, str], cwd: Path) ->
     """Return the catalogue's path and the name to show for it in messages.
 
     The ``--catalogue`` option wins, then ``$PUBCLI_CATALOGUE``, then
-    ``data/publications.toml`` in ``cwd`` or its nearest parent that has one.
+    ``data/publications.toml`` in ``cwd`` or its nearest parent that has one. An empty
+    option (``-c "$UNSET"``) is refused rather than passed over: it names no file, and
+    quietly using another one would read or write the wrong catalogue. An empty variable
+    counts as unset, as git treats its own.
     """
-    if option:
+    if option is not None:
+        refuse_empty(option)
         return Path(option), option
     from_env = environ.get(ENV_VAR)
     if from_env:
@@ -31,3 +35,9 @@ def find_catalogue(option: str | None, environ: Mapping[str, str], cwd: Path) ->
         f"no catalogue found: pass --catalogue PATH, set {ENV_VAR}, "
         f"or run inside a directory that has {RELATIVE_PATH.as_posix()}"
     )
+
+
+def refuse_empty(option: str | None) -> None:
+    """Refuse an empty ``--catalogue`` (also for commands that do not read the file)."""
+    if option == "":
+        raise UsageError("--catalogue is empty: give the catalogue's path")

@@ -18,7 +18,7 @@ import typer
 
 from pubcli import __version__, exit_codes
 from pubcli.catalogue.loader import load_catalogue
-from pubcli.catalogue.locate import find_catalogue
+from pubcli.catalogue.locate import find_catalogue, refuse_empty
 from pubcli.cli.reading import ask, cache_directory_for, print_listing
 from pubcli.errors import InvalidInputError, PubcliError, UsageError
 from pubcli.fields import Record
@@ -242,7 +242,7 @@ def root(
 
 
 def _catalogue_option(ctx: typer.Context, catalogue: str | None) -> str | None:
-    if catalogue:
+    if catalogue is not None:  # an empty one too: find_catalogue refuses it
         return catalogue
     parent = ctx.find_root().obj
     return parent.get("catalogue") if isinstance(parent, dict) else None
@@ -647,7 +647,7 @@ def schema_command(catalogue: CatalogueOption = None) -> None:
 
     Example: pubcli schema > publication.schema.json
     """
-    del catalogue  # accepted as by every command; the schema does not depend on it
+    refuse_empty(catalogue)  # accepted as by every command; the schema does not depend on it
     from pubcli.output.schema import record_schema
 
     write([dump_json(record_schema(), indent=2, ascii_only=False) + "\n"])
