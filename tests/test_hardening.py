@@ -50,3 +50,93 @@ def test_an_empty_catalogue_variable_means_unset(
     make_catalogue(entry("a", "Alpha", date="2019-01-01"))
     result = run_process(["list", "-f", "ids"], cwd=isolated, env={"PUBCLI_CATALOGUE": ""})
     assert (result.returncode, result.stdout, result.stderr) == (0, b"a\n", b"")
+
+
+# --- 12: hostile TOML and JSON are refused with a clear message, never "internal error" --
+
+DIGIT_LIMIT = 4300  # sys.get_int_max_str_digits() by default
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "[" * 402 + "]" * 402,
+            "cat.toml:3:411: invalid TOML: arrays or inline tables nested more than 400 levels "
+            "deep",
+        ),
+        (
+            "1" * (DIGIT_LIMIT + 1),
+            f"cat.toml:3:10: invalid TOML: an integer has more than {DIGIT_LIMIT} digits",
+        ),
+    ],
+    ids=["deep-nesting", "huge-integer"],
+)
+@pytest.mark.parametrize("command", [["list"], ["show", "a"], ["check"], ["add", "--id", "n",
+                         "--title", "N", "--type", "Letter", "--component", "ICE"]])  # fmt: skip
+def test_hostile_toml_is_a_catalogue_error_with_its_line(
+    isolated: Path, value: str, message: str, command: list[str]
+) -> None:
+    path = isolated / "cat.toml"
+    path.write_text(f'# two lines\n[[publications]]\ntopics = {value}\nid = "a"\n', "utf-8")
+    before = path.read_bytes()
+    result = run_process([*command, "-c", "cat.toml"], cwd=isolated)
+    assert (result.returncode, result.stdout) == (3, b"")
+    assert result.stderr.decode() == f"error: {message}\n"
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "invalid JSON: arrays or objects nested too deeply"),
+        (
+            '{"id": "n", "title": ' + "9" * (DIGIT_LIMIT + 1) + "}",
+            f"invalid JSON: a number has more than {DIGIT_LIMIT} digits",
+        ),
+        (
+            '{"id": "n", "title": "A \\udc80", "type": "Letter", "components": ["ICE"]}',
+            "invalid JSON at line 1, column 25: \\udc80: a string holds a lone surrogate, "
+            "which is not a character",
+        ),
+        (
+            '{"id": "n", "title": "A", "type": "Letter", "components": ["ICE"], "\\ud800": 1}',
+            "invalid JSON at line 1, column 69: \\ud800: a string holds a lone surrogate, "
+            "which is not a character",
+        ),
+        (
+            '{"id": "m", "title": "M", "type": "Letter", "components": ["ICE"]}\n'
+            '{"id": "n", "summary": "\\ude00\\ud83d"}\n',
+            "line 2: invalid JSON: \\ude00: a string holds a lone surrogate, which is not a "
+            "character (column 25)",
+        ),
+        (
+            '{"id": "m", "title": "M", "type": "Letter", "components": ["ICE"]}\n'
+            + "[" * 50_000
+            + "\n",
+            "line 2: invalid JSON: arrays or objects nested too deeply",
+        ),
+    ],
+    ids=["deep", "huge-integer", "lone-low", "lone-in-key", "reversed-pair", "deep-line"],
+)
+def test_hostile_json_input_is_exit_2(
+    make_catalogue: Callable[..., Path], isolated: Path, text: str, message: str
+) -> None:
+    path = make_catalogue(entry("a", "Alpha"))
+    before = path.read_bytes()
+    result = run_process(["add", "--from-json", "-"], cwd=isolated, input_bytes=text.encode())
+    assert (result.returncode, result.stdout) == (2, b"")
+    assert result.stderr.decode() == f"error: {message}\n"
+    assert path.read_bytes() == before
+
+
+def test_a_surrogate_pair_and_an_escaped_backslash_are_accepted(
+    make_catalogue: Callable[..., Path], isolated: Path
+) -> None:
+    """Only lone surrogates are refused: a pair is one character, ``\\\\udc80`` is text."""
+    make_catalogue(entry("a", "Alpha"))
+    text = '{"id": "n", "title": "\\\\udc80 \\ud83d\\ude00", "type": "L", "components": ["I"]}'
+    result = run_process(["add", "--from-json", "-", "-f", "json"], cwd=isolated,
+                         input_bytes=text.encode())  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert '"title": "\\\\udc80 \U0001f600"' in result.stdout.decode()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -72,6 +74,69 @@ def parse_toml(text: str, display: str) -> dict[str, Any]:
             f"{one_line(display)}:{error.lineno}:{error.colno}: "
             f"invalid TOML: {one_line(error.msg)}"
         ) from None
+    except RecursionError as error:
+        # tomli's own limits (inline nesting, parts of a dotted key) carry no position.
+        where = _position_of(text, _nesting_too_deep)
+        reason = (
+            f"arrays or inline tables nested more than {_MAX_INLINE_NESTING} levels deep"
+            if where
+            else one_line(str(error))
+        )
+        raise CatalogueError(f"{one_line(display)}{where}: invalid TOML: {reason}") from None
+    except ValueError:
+        # int() refuses a decimal integer longer than sys.get_int_max_str_digits().
+        where = _position_of(text, _integer_too_long)
+        raise CatalogueError(
+            f"{one_line(display)}{where}: invalid TOML: an integer has more than "
+            f"{sys.get_int_max_str_digits()} digits"
+        ) from None
+
+
+# Strings and comments (skipped), brackets and braces, and decimal digit runs: enough of
+# TOML's tokens to find where a document breaks one of the parser's size limits.
+_SIZE_TOKEN = re.compile(
+    r'(?P<basic_ml>""")'
+    r"|(?P<literal_ml>''')"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'[^'\n]*'"
+    r"|#[^\n]*"
+    r"|(?P<open>[\[{])"
+    r"|(?P<close>[\]}])"
+    r"|(?P<digits>(?<![\w.:+-])[+-]?[0-9][0-9_]*)"
+)
+_MAX_INLINE_NESTING = 400  # tomli's limit; a table header's brackets count one level more
+
+
+def _nesting_too_deep(match: re.Match[str], depth: int) -> bool:
+    return depth > _MAX_INLINE_NESTING + 1
+
+
+def _integer_too_long(match: re.Match[str], depth: int) -> bool:
+    digits = match.group("digits")
+    return bool(digits) and len(digits.replace("_", "")) > sys.get_int_max_str_digits()
+
+
+def _position_of(text: str, found: Callable[[re.Match[str], int], bool]) -> str:
+    """``:LINE:COLUMN`` of the first token that ``found`` picks, or nothing if none does."""
+    depth = 0
+    position = 0
+    while match := _SIZE_TOKEN.search(text, position):
+        position = match.end()
+        if match.group("open"):
+            depth += 1
+        elif match.group("close"):
+            depth = max(0, depth - 1)
+        elif match.group("basic_ml") or match.group("literal_ml"):
+            rest = _BASIC_ML_REST if match.group("basic_ml") else _LITERAL_ML_REST
+            end = rest.match(text, position)
+            position = end.end() if end else len(text)
+            continue
+        if found(match, depth):
+            start = match.start()
+            line = text.count("\n", 0, start) + 1
+            column = start - text.rfind("\n", 0, start)
+            return f":{line}:{column}"
+    return ""
 
 
 _HEADER = r"^[ \t]*\[\[[ \t]*(?:publications|\"publications\"|'publications')[ \t]*\]\]"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -53,9 +54,14 @@ def prepare(fields: Mapping[str, Any]) -> tuple[Publication | None, list[str]]:
 
 
 def parse_json_records(text: str) -> list[Any]:
-    """Read one JSON object, a JSON array of objects, or JSON Lines."""
+    """Read one JSON object, a JSON array of objects, or JSON Lines.
+
+    Input that Python's json cannot hold as valid data is refused like a syntax error:
+    nesting deeper than the parser's recursion, integers beyond ``int``'s digit limit,
+    and lone surrogates (``"\\udc80"``), which no UTF-8 file can store.
+    """
     try:
-        document = json.loads(text)
+        document = _loads(text)
     except json.JSONDecodeError as whole_error:
         lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
         if len(lines) < 2:
@@ -63,10 +69,12 @@ def parse_json_records(text: str) -> list[Any]:
         records = []
         for number, line in lines:
             try:
-                records.append(json.loads(line))
+                records.append(_loads(line))
             except json.JSONDecodeError as line_error:
+                unplaced = isinstance(line_error, _Unplaced)
+                where = "" if unplaced else f" (column {line_error.colno})"
                 raise InvalidInputError(
-                    [f"line {number}: invalid JSON: {line_error.msg} (column {line_error.colno})"]
+                    [f"line {number}: invalid JSON: {line_error.msg}{where}"]
                 ) from None
         return records
     if isinstance(document, list):
@@ -74,7 +82,63 @@ def parse_json_records(text: str) -> list[Any]:
     return [document]
 
 
+class _Unplaced(json.JSONDecodeError):
+    """Input json refuses without saying where."""
+
+    def __init__(self, message: str, text: str) -> None:
+        super().__init__(message, text, 0)
+
+
+def _loads(text: str) -> Any:
+    """``json.loads``, raising ``JSONDecodeError`` for what it would otherwise crash on
+    (deep nesting, huge integers) or let through (lone surrogates)."""
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        raise _Unplaced("arrays or objects nested too deeply", text) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # int() refuses more digits than sys.get_int_max_str_digits()
+        import sys
+
+        limit = sys.get_int_max_str_digits()
+        raise _Unplaced(f"a number has more than {limit} digits", text) from None
+    if _holds_surrogate(document):
+        escape = _LONE_SURROGATE_ESCAPE.search(text)
+        message = "a string holds a lone surrogate, which is not a character"
+        if escape is None:
+            raise _Unplaced(message, text)
+        raise json.JSONDecodeError(f"{escape.group()}: {message}", text, escape.start())
+    return document
+
+
+# A \uD800-\uDFFF escape not paired as high then low: where the lone surrogate was written.
+_LONE_SURROGATE_ESCAPE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _holds_surrogate(document: Any) -> bool:
+    """Whether any key or string in ``document`` holds a lone surrogate (no recursion)."""
+    pending = [document]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
+
+
 def _json_error(error: json.JSONDecodeError) -> InvalidInputError:
+    if isinstance(error, _Unplaced):
+        return InvalidInputError([f"invalid JSON: {error.msg}"])
     return InvalidInputError(
         [f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"]
     )
