@@ -74,13 +74,33 @@ def test_plain_calls_take_the_quick_route_with_the_same_answer(
         ["filter", "-fjson"],
         ["filter", "--text"],
         ["list", "--reverse=yes"],
-        ["list", "-c", "missing.toml"],
         ["-c", "data/publications.toml", "list"],
     ],
 )
 def test_anything_else_is_declined(catalogue: Path, arguments: list[str]) -> None:
     """Help, other commands, errors: the quick route prints nothing and steps aside."""
     assert captured(try_run, arguments) == (None, "", "")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["list", "-c", "missing.toml"], "cannot read catalogue missing.toml: No such file or "
+         "directory"),
+        (["filter", "--text", "x", "-c", ""], "--catalogue is empty: give the catalogue's path"),
+        (["list", "--catalogue=broken.toml"], "broken.toml:1:15: invalid TOML: Expected ']]' at "
+         "the end of an array declaration"),
+    ],
+)  # fmt: skip
+def test_catalogue_errors_are_reported_as_the_full_command_line_does(
+    catalogue: Path, arguments: list[str], message: str
+) -> None:
+    """Once it reads the catalogue the quick route reports its errors itself, in the same
+    words and exit code: declining would read the file a second time."""
+    Path("broken.toml").write_text("[[publications]\n", encoding="utf-8")
+    quick = captured(try_run, arguments)
+    assert quick == captured(run, arguments)
+    assert quick[1:] == ("", f"error: {message}\n")
 
 
 options = st.sampled_from(

@@ -3,11 +3,15 @@ files, text that fools a reader, and repeated search words. Each test failed bef
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from bench.synth import write_catalogue
+from pubcli.cli.main import main
 from tests.conftest import entry, run_process
 
 EMPTY_CATALOGUE = "error: --catalogue is empty: give the catalogue's path\n"
@@ -140,3 +144,105 @@ def test_a_surrogate_pair_and_an_escaped_backslash_are_accepted(
                          input_bytes=text.encode())  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert '"title": "\\\\udc80 \U0001f600"' in result.stdout.decode()
+
+
+# --- 13: a catalogue is a regular file, read once -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["list"], ["filter", "--type", "x"], ["show", "a"], ["check"], ["stats"],
+     ["add", "--title", "T", "--type", "Letter", "--component", "ICE"],
+     ["add", "--dry-run", "--title", "T", "--type", "Letter", "--component", "ICE"]],
+)  # fmt: skip
+def test_a_named_pipe_is_refused_at_once_and_no_lock_is_made(
+    isolated: Path, command: list[str]
+) -> None:
+    """A FIFO would block the read forever; nothing is created beside it."""
+    os.mkfifo(isolated / "pipe.toml")
+    result = run_process([*command, "-c", "pipe.toml"], cwd=isolated, timeout=20)
+    assert (result.returncode, result.stdout) == (3, b"")
+    assert result.stderr == b"error: cannot read catalogue pipe.toml: it is a named pipe, " \
+        b"not a regular file\n"  # fmt: skip
+    assert sorted(p.name for p in isolated.iterdir()) == ["pipe.toml"]
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+@pytest.mark.parametrize("command", [["list"], ["show", "a"], ["check"]])
+def test_an_endless_device_is_refused_before_a_byte_is_read(
+    isolated: Path, device: str, command: list[str]
+) -> None:
+    """``-c /dev/zero`` used to read until memory ran out."""
+    result = run_process([*command, "-c", device], cwd=isolated, timeout=20)
+    assert (result.returncode, result.stdout) == (3, b"")
+    message = (
+        f"error: cannot read catalogue {device}: it is a character device, not a regular file\n"
+    )
+    assert result.stderr.decode() == message
+
+
+def test_add_to_a_symlink_to_a_device_creates_no_lock(isolated: Path) -> None:
+    """The lock file goes beside the link's target: the check comes before it."""
+    device = Path("/dev/null")
+    (isolated / "cat.toml").symlink_to(device)
+    result = run_process(
+        ["add", "--title", "T", "--type", "Letter", "--component", "ICE", "-c", "cat.toml"],
+        cwd=isolated,
+    )
+    assert (result.returncode, result.stderr) == (
+        3, b"error: cannot read catalogue cat.toml: it is a character device, not a regular file\n"
+    )  # fmt: skip
+    assert not Path("/dev/null.lock").exists()
+
+
+_opened: list[str] | None = None
+
+
+def _count_opens(event: str, arguments: tuple[object, ...]) -> None:
+    if _opened is not None and event == "open" and isinstance(arguments[0], (str, Path)):
+        _opened.append(os.path.realpath(arguments[0]))
+
+
+sys.addaudithook(_count_opens)  # audit hooks cannot be removed: it records only when asked
+
+
+def opens_of(path: Path, arguments: list[str], monkeypatch: pytest.MonkeyPatch) -> int:
+    """How many times one run of the ``pubcli`` entry point (in-process) opens ``path``."""
+    global _opened
+    monkeypatch.setattr(sys, "argv", ["pubcli", *arguments])
+    _opened = []
+    try:
+        main()
+    finally:
+        opened, _opened = _opened, None
+    return opened.count(os.path.realpath(path))
+
+
+def test_no_call_reads_the_catalogue_twice(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Neither a broken catalogue on the quick route (declined, then read again by the full
+    command line) nor any other call opens the file more than once."""
+    small = isolated / "small.toml"
+    small.write_text(entry("a", "Alpha", date="2019-01-01"), encoding="utf-8")
+    broken = isolated / "broken.toml"
+    broken.write_text("[[publications]\n", encoding="utf-8")
+    invalid = isolated / "invalid.toml"
+    invalid.write_text(entry("a", "Alpha") + entry("a", "Again"), encoding="utf-8")
+    large = write_catalogue(isolated / "large.toml", 300)
+    add = ["add", "--title", "New", "--type", "Letter", "--component", "ICE", "-c"]
+    calls = [
+        (small, ["list", "-c", str(small)]),
+        (broken, ["list", "-c", str(broken)]),
+        (broken, ["filter", "--text", "x", "-c", str(broken)]),
+        (broken, ["show", "a", "-c", str(broken)]),
+        (invalid, ["list", "-c", str(invalid)]),
+        (broken, ["check", "-c", str(broken)]),
+        (large, ["list", "-c", str(large)]),  # builds the cache
+        (large, ["filter", "--text", "x", "-c", str(large)]),
+        (small, [*add, str(small)]),
+        (large, [*add, str(large), "--no-cache"]),
+    ]
+    for path, arguments in calls:
+        assert opens_of(path, arguments, monkeypatch) == 1, arguments
+    capsys.readouterr()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -37,16 +39,56 @@ def read_text(path: Path, display: str) -> str:
 
 
 def read_bytes(path: Path, display: str) -> bytes:
-    """The file's bytes, or a catalogue error that names it and says why not."""
+    """The bytes of the regular file at ``path``, or a catalogue error that names it and
+    says why not.
+
+    A device, a named pipe or a socket is refused before a byte is read: ``/dev/zero``
+    never ends, and a pipe would block. The file is opened without blocking and checked
+    again once open, so what is read is what was checked.
+    """
+    require_regular_file(path, display)
     try:
-        return path.read_bytes()
-    except IsADirectoryError:
-        raise CatalogueError(
-            f"cannot read catalogue {one_line(display)}: it is a directory"
-        ) from None
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise CatalogueError(f"cannot read catalogue {one_line(display)}: {reason}") from None
+        raise _unreadable(display, error) from None
+    with open(descriptor, "rb", closefd=True) as file:
+        _require_regular(os.fstat(descriptor), display)
+        try:
+            return file.read()
+        except OSError as error:
+            raise _unreadable(display, error) from None
+
+
+_KINDS = {
+    stat.S_IFDIR: "it is a directory",
+    stat.S_IFIFO: "it is a named pipe, not a regular file",
+    stat.S_IFCHR: "it is a character device, not a regular file",
+    stat.S_IFBLK: "it is a block device, not a regular file",
+    stat.S_IFSOCK: "it is a socket, not a regular file",
+}
+
+
+def require_regular_file(path: Path, display: str) -> None:
+    """Refuse a catalogue that is missing or not a regular file (symlinks are followed).
+
+    ``add`` calls this before it creates the lock file beside the catalogue.
+    """
+    try:
+        status = os.stat(path)
+    except OSError as error:
+        raise _unreadable(display, error) from None
+    _require_regular(status, display)
+
+
+def _require_regular(status: os.stat_result, display: str) -> None:
+    if not stat.S_ISREG(status.st_mode):
+        reason = _KINDS.get(stat.S_IFMT(status.st_mode), "it is not a regular file")
+        raise CatalogueError(f"cannot read catalogue {one_line(display)}: {reason}")
+
+
+def _unreadable(display: str, error: OSError) -> CatalogueError:
+    reason = error.strerror or str(error)
+    return CatalogueError(f"cannot read catalogue {one_line(display)}: {one_line(reason)}")
 
 
 def decode(data: bytes, display: str) -> str:

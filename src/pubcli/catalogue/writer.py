@@ -23,7 +23,13 @@ from typing import Any, BinaryIO
 
 import tomli_w
 
-from pubcli.catalogue.loader import appendable, decode, entries_of, parse_toml
+from pubcli.catalogue.loader import (
+    appendable,
+    decode,
+    entries_of,
+    parse_toml,
+    require_regular_file,
+)
 from pubcli.catalogue.loader import read_bytes as read_catalogue_bytes
 from pubcli.catalogue.rules import (
     TitleDateKey,
@@ -438,6 +444,7 @@ def append_publications(
     kernel. Otherwise the whole file is read, and the whole result parsed and checked.
     """
     target = target_of(path, display)
+    require_regular_file(target.real_path, display)  # before the lock file is created
     try:
         _append_locked(target, display, new, cache_directory)
     finally:

@@ -4,9 +4,10 @@ Scripts call ``pubcli filter ... --format ids`` in loops, and importing Typer an
 costs more than answering from the cache. When every argument is a plainly valid option
 of list or filter (spelt ``--option value`` or ``--option=value``), this module answers
 with the very functions the Typer commands call. Anything else (help, another command,
-an unknown or abbreviated option, a value Typer would refuse, any catalogue error) is
-declined before a byte is printed, and the full command line runs instead, so every
-message and exit code stays that of the Typer commands.
+an unknown or abbreviated option, a value Typer would refuse) is declined before a byte
+is printed, and the full command line runs instead, so every message and exit code stays
+that of the Typer commands. An error met once the catalogue is being read is reported
+here as the full command line reports it, so that no call reads the file twice.
 """
 
 from __future__ import annotations
@@ -124,8 +125,11 @@ def try_run(arguments: Sequence[str]) -> int | None:
             if command == "list"
             else "no publications match",
         )
-    except PubcliError:
-        return None  # raised before anything was printed: let the full CLI report it
+    except PubcliError as error:
+        # Reported here in the full CLI's words (app.run): declining would read the
+        # catalogue a second time (and print its warnings twice).
+        say("error: ", str(error))
+        return error.exit_code
     except OutputClosedError:
         silence_stdout()
         return exit_codes.OK
