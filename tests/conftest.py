@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -17,6 +18,9 @@ from hypothesis import strategies as st
 
 from pubcli.cli.app import run
 from pubcli.model import Publication
+from pubcli.safe_text import INVISIBLE
+
+INVISIBLE_CHARACTER = re.compile(f"[{INVISIBLE}]")
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_CATALOGUE = REPO / "data" / "publications.toml"
@@ -158,9 +162,14 @@ def run_in_terminal(
     return process.returncode, b"".join(chunks).decode("utf-8", "replace")
 
 
-# Text as maintainers type it: any printable character, quotes and backslashes included.
+# Text as maintainers type it: any printable character, quotes and backslashes included,
+# but none of the invisible characters (bidi controls, zero-width) that one-line fields refuse.
 one_line_text = st.text(
-    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=30
+    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")).filter(
+        lambda c: not INVISIBLE_CHARACTER.match(c)
+    ),
+    min_size=1,
+    max_size=30,
 ).filter(str.strip)
 summary_text = st.text(
     st.characters(blacklist_categories=("Cs", "Zl", "Zp"), blacklist_characters="\r").filter(

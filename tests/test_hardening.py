@@ -3,16 +3,27 @@ files, text that fools a reader, and repeated search words. Each test failed bef
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import sys
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.synth import write_catalogue
 from pubcli.cli.main import main
-from tests.conftest import entry, run_process
+from pubcli.fields import Record
+from pubcli.output.formats import detail_json, detail_text, machine_chunks
+from pubcli.safe_text import escape_controls, one_line
+from pubcli.store.cache import CachedStore
+from pubcli.store.memory import SMALL_CATALOGUE, open_store
+from pubcli.store.query import Criteria
+from tests.conftest import entry, run_in_terminal, run_process
 
 EMPTY_CATALOGUE = "error: --catalogue is empty: give the catalogue's path\n"
 
@@ -246,3 +257,203 @@ def test_no_call_reads_the_catalogue_twice(
     for path, arguments in calls:
         assert opens_of(path, arguments, monkeypatch) == 1, arguments
     capsys.readouterr()
+
+
+# --- 14: text that fools a reader ----------------------------------------------------
+
+# What must never reach a reader raw: C0 (but tab and newline), DEL, C1, lone surrogates,
+# line and paragraph separators, bidi controls and zero-width characters.
+RAW_HIDDEN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069"
+    "\u200e\u200f\u061c\u200b-\u200d\u2060\ufeff]"
+)
+any_text = st.text(st.characters(), max_size=40) | st.text(
+    st.sampled_from("a\t\n\r\x1b\x85\u2028\u2029\u202e\u2066\u200b\u200d\u200e\u061c\ufeff\udc80"),
+    max_size=20,
+)
+
+
+@given(text=any_text)
+def test_escaped_text_never_holds_a_hidden_character(text: str) -> None:
+    """``safe_text`` is the one escaping: whatever the text, nothing hidden stays raw."""
+    assert not RAW_HIDDEN.search(escape_controls(text))
+    assert not RAW_HIDDEN.search(one_line(text))
+    assert len(one_line(text).splitlines()) <= 1
+    assert len(escape_controls(text).replace("\n", "").splitlines()) <= 1  # only \n breaks
+
+
+def record_with(title: str, summary: str) -> Record:
+    return {"id": "a", "title": title, "type": title, "date": None, "components": [title],
+            "topics": [], "summary": summary, "url": None}  # fmt: skip
+
+
+@settings(max_examples=150)
+@given(title=any_text, summary=any_text)
+def test_no_output_format_lets_a_hidden_character_through(title: str, summary: str) -> None:
+    """Every format of list and show escapes what a reader cannot see (as a crafted cache or
+    an older pubcli could hand them); JSON stays valid and means the same text."""
+    record = record_with(title, summary)
+    columns = ("id", "title", "type", "components", "summary")
+    for name in ("tsv", "csv", "markdown", "jsonl", "json"):
+        out = "".join(machine_chunks([record], name, columns))
+        assert not RAW_HIDDEN.search(out.replace("\r\n", "\n")), (name, out)
+        if name == "tsv":
+            assert len(out.splitlines()) == 1
+        if name == "json":
+            assert json.loads(out) == [{c: record[c] for c in columns}]  # type: ignore[literal-required]
+    assert not RAW_HIDDEN.search(detail_text(record))
+    assert not RAW_HIDDEN.search(detail_json(record))
+
+
+def test_json_escapes_hidden_characters_as_u_escapes() -> None:
+    record = record_with("a\u202eb\u2028c\u200bd\ufeff", "")
+    out = "".join(machine_chunks([record], "jsonl", ("title",)))
+    assert out == '{"title":"a\\u202eb\\u2028c\\u200bd\\ufeff"}\n'
+
+
+def test_separators_and_bidi_controls_are_escaped_in_every_terminal_output(
+    make_catalogue: Callable[..., Path], isolated: Path
+) -> None:
+    """U+2028 no longer splits a warning or a TSV row; a bidi override no longer reverses one."""
+    make_catalogue(
+        entry("good", "Good", summary="one\u2028two \u202eevil\u202c"),
+        entry("bad", "Bad\u2028line \u202eevil", date="2019-01-01"),
+    )
+    result = run_process(["list", "--columns", "id,summary"], cwd=isolated)
+    assert result.returncode == 0
+    assert result.stdout.decode() == "good\tone\\u2028two \\u202eevil\\u202c\n"
+    assert result.stderr.decode() == (
+        "warning: data/publications.toml:8: bad: 'title' contains a line separator (\\u2028)\n"
+        "hint: invalid entries were skipped; run 'pubcli check -c data/publications.toml'\n"
+    )
+    code, out = run_in_terminal(["show", "good"], isolated)
+    assert code == 0 and "one\\u2028two \\u202eevil\\u202c" in out
+    styling = re.compile(r"\x1b\[[0-9;]*m|\x1b]8;[^\x1b]*\x1b\\")  # Rich's own, not data
+    assert not RAW_HIDDEN.search(styling.sub("", out).replace("\r\n", "\n"))
+
+
+@pytest.mark.parametrize(
+    ("block", "message"),
+    [
+        (entry("a", "Inv \u202etxt.exe"), "'title' contains a bidirectional control (\\u202e)"),
+        (entry("a", "A\u2066B"), "'title' contains a bidirectional control (\\u2066)"),
+        (entry("a", "A\u200fB"), "'title' contains a bidirectional control (\\u200f)"),
+        (entry("a", "Zero\u200bwidth"), "'title' contains a zero-width character (\\u200b)"),
+        (entry("a", "A", type_="L\ufeffr"), "'type' contains a zero-width character (\\ufeff)"),
+        (entry("a", "A", components=("IC\u2060E",)),
+         "'components' value 1 contains a zero-width character (\\u2060)"),
+        (entry("a", "A", topics=("x", "\u061cy")),
+         "'topics' value 2 contains a bidirectional control (\\u061c)"),
+        (entry("a\u202e", "A"), "id 'a\\\\u202e' is not a lowercase slug (letters a-z, digits and "
+         "single hyphens, such as 'mpp-policy-guidance')"),
+    ],
+    ids=["rlo", "lri", "rlm", "zwsp", "bom-in-type", "word-joiner", "alm-in-topic", "id"],
+)  # fmt: skip
+def test_check_rejects_hidden_characters_in_one_line_fields(
+    make_catalogue: Callable[..., Path], isolated: Path, block: str, message: str
+) -> None:
+    make_catalogue(block)
+    result = run_process(["check"], cwd=isolated)
+    label = "a\\u202e" if "slug" in message else "a"
+    assert (result.returncode, result.stdout.decode()) == (
+        3, f"data/publications.toml:1: {label}: {message}\n"
+    )  # fmt: skip
+
+
+def test_add_rejects_a_bidi_override_in_a_title(
+    make_catalogue: Callable[..., Path], isolated: Path
+) -> None:
+    path = make_catalogue(entry("a", "Alpha"))
+    before = path.read_bytes()
+    result = run_process(
+        [
+            "add",
+            "--id",
+            "n",
+            "--title",
+            "Invoice \u202etxt.exe",
+            "--type",
+            "L",
+            "--component",
+            "I",
+        ],
+        cwd=isolated,
+    )
+    assert (result.returncode, result.stderr.decode()) == (
+        2, "error: 'title' contains a bidirectional control (\\u202e)\n"
+    )  # fmt: skip
+    assert path.read_bytes() == before
+
+
+NFC_TITLE = unicodedata.normalize("NFC", "Déclaration sur l'été")
+NFD_TITLE = unicodedata.normalize("NFD", NFC_TITLE)
+
+
+def test_nfc_and_nfd_spellings_of_a_title_are_one_title(
+    make_catalogue: Callable[..., Path], isolated: Path
+) -> None:
+    """The duplicate rule sees through canonical equivalence, in check and in add."""
+    assert NFC_TITLE != NFD_TITLE
+    make_catalogue(
+        entry("nfc", NFC_TITLE, date="2019-01-01"), entry("nfd", NFD_TITLE, date="2019-01-01")
+    )
+    result = run_process(["check"], cwd=isolated)
+    assert (result.returncode, result.stdout.decode()) == (
+        3, "data/publications.toml:8: nfd: same title and date as 'nfc'\n"
+    )  # fmt: skip
+    make_catalogue(entry("nfc", NFC_TITLE, date="2019-01-01"))
+    result = run_process(["add", "--title", NFD_TITLE.upper(), "--type", "L", "--component", "I",
+                          "--date", "2019-01-01"], cwd=isolated)  # fmt: skip
+    assert result.returncode == 2
+    assert (
+        "the same title and date are already in the catalogue as 'nfc'" in result.stderr.decode()
+    )
+
+
+@pytest.mark.parametrize("cache", [False, True], ids=["memory", "cache"])
+def test_text_search_matches_either_spelling(isolated: Path, cache: bool) -> None:
+    """``--text été`` finds ``été`` however either side spells it, from the file or the
+    cache (its token index is built from the same folded text)."""
+    path = write_catalogue(isolated / "big.toml", 300 if cache else 2)
+    with path.open("a", encoding="utf-8") as file:
+        file.write("\n" + entry("nfc", NFC_TITLE) + "\n" + entry("nfd", NFD_TITLE))
+    assert (path.stat().st_size >= SMALL_CATALOGUE) is cache
+    options = ["-c", str(path), "-f", "ids", "--sort", "id", *([] if cache else ["--no-cache"])]
+    run_process(["list", *options], cwd=isolated)  # builds the cache
+    for query in (
+        NFC_TITLE,
+        NFD_TITLE,
+        NFD_TITLE.upper(),
+        "ÉTÉ",
+        unicodedata.normalize("NFD", "ÉTÉ"),
+    ):
+        result = run_process(["filter", "--text", query, *options], cwd=isolated)
+        assert (result.returncode, result.stdout, result.stderr) == (0, b"nfc\nnfd\n", b""), query
+
+
+# --- 15: a word repeated is one word ---------------------------------------------------
+
+
+def test_repeated_words_are_searched_once(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--text`` with a word fifty times used to cost fifty index scans (slower than no
+    cache at all); Criteria keeps each word once, so every store searches it once."""
+    assert Criteria(texts=("Opioid opioid  OPIOID crisis opioid",)).texts == ("opioid crisis",)
+    path = write_catalogue(isolated / "big.toml", 300)
+    directory = isolated / "cache"
+    open_store(path, "big.toml", directory)  # builds the cache
+    cached = open_store(path, "big.toml", directory)
+    assert isinstance(cached, CachedStore)
+    searched: list[bytes] = []
+    original = CachedStore._entries_with
+
+    def counting(self: CachedStore, word: bytes) -> list[int]:
+        searched.append(word)
+        return original(self, word)
+
+    monkeypatch.setattr(CachedStore, "_entries_with", counting)
+    criteria = Criteria(texts=(" ".join(["Hurricane"] * 50),))
+    found = cached.select(criteria)
+    assert searched == [b"hurricane"]
+    memory = open_store(path, "big.toml", None)
+    assert found == memory.select(criteria) == memory.select(Criteria(texts=("hurricane",)))
+    assert found

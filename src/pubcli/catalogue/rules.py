@@ -8,13 +8,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from pubcli.model import FIELD_NAMES, REQUIRED_FIELDS, Publication
-from pubcli.safe_text import one_line
+from pubcli.safe_text import INVISIBLE, one_line
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_ID_LENGTH = 80
 
-# One-line fields refuse every control character and the Unicode line separators.
-_ONE_LINE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# One-line fields refuse every control character, the Unicode line separators, and the
+# bidirectional controls and zero-width characters that make text read other than it is.
+_ONE_LINE_FORBIDDEN = re.compile(f"[\x00-\x1f\x7f-\x9f{INVISIBLE}]")
 # A summary may hold newlines and tabs, nothing else of the kind.
 _SUMMARY_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _URL_PATTERN = re.compile(r"(?i)https?://[^\s/?#@]+(?:@[^\s/?#]+)?(?:[/?#]\S*)?")
@@ -27,6 +28,14 @@ def _describe_char(char: str) -> str:
         return "a carriage return"
     if char in "\u2028\u2029":
         return f"a line separator (\\u{ord(char):04x})"
+    if (
+        char in "\u061c\u200e\u200f"
+        or "\u202a" <= char <= "\u202e"
+        or "\u2066" <= char <= "\u2069"
+    ):
+        return f"a bidirectional control (\\u{ord(char):04x})"
+    if ord(char) > 0xFF:
+        return f"a zero-width character (\\u{ord(char):04x})"
     return f"a control character (\\x{ord(char):02x})"
 
 
@@ -160,7 +169,16 @@ def title_date_key(publication: Publication) -> TitleDateKey:
 
 
 def raw_title_date_key(title: str, date: datetime.date | None) -> TitleDateKey:
-    """The same identity for a title and date that are not (yet) a valid publication."""
+    """The same identity for a title and date that are not (yet) a valid publication.
+
+    Canonically equivalent spellings are one title: ``é`` precomposed (NFC) or as ``e``
+    and a combining accent (NFD) look the same to every reader. Unicode's canonical
+    caseless match: NFD, casefold, then NFC (so that the key is short and stable).
+    """
+    if not title.isascii():
+        import unicodedata
+
+        title = unicodedata.normalize("NFC", unicodedata.normalize("NFD", title).casefold())
     return " ".join(title.casefold().split()), date
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from pubcli.errors import UsageError
 from pubcli.fields import FIELD_NAMES, Record
-from pubcli.safe_text import escape_controls, one_line
+from pubcli.safe_text import INVISIBLE, escape_controls, one_line
 
 FORMATS = ("table", "json", "jsonl", "csv", "tsv", "ids", "markdown")
 SHORT_COLUMNS: tuple[str, ...] = ("id", "date", "type", "title")
@@ -28,8 +28,9 @@ DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 LIST_SEPARATOR = "; "
 
-# json.dumps leaves DEL, C1 and lone surrogates raw even though JSON allows escaping them.
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\ud800-\udfff]")
+# json.dumps leaves DEL, C1, invisible characters (bidi controls, zero-width, U+2028 and
+# U+2029) and lone surrogates raw, though JSON allows escaping them: escape them all.
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{INVISIBLE}\ud800-\udfff]")
 _TSV_BREAKS = re.compile(r"[\t\n\r]+")
 
 

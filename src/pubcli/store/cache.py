@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from pubcli.fields import Record
     from pubcli.model import Publication
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 NO_CACHE_ENV = "PUBCLI_NO_CACHE"
 RACY_WINDOW_NS = 100_000_000
 _FEW = 256  # up to this many results are sorted by their records, not the permutation

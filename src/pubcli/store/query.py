@@ -50,8 +50,19 @@ def parse_iso_date(text: str) -> datetime.date | None:
         return None
 
 
+def fold(text: str) -> str:
+    """Text as ``--text`` compares it: casefolded, and canonically equivalent spellings
+    (NFC ``é`` and NFD ``e`` + U+0301) made one: NFD, casefold, NFC. The last casefold
+    keeps the result unchanged by another casefold (as the cache's search applies)."""
+    if text.isascii():
+        return text.casefold()
+    import unicodedata  # not for ASCII: the warm route stays lean
+
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).casefold()).casefold()
+
+
 def searchable_text(publication: Publication) -> str:
-    """The casefolded text that ``--text`` searches, fields kept apart by NUL."""
+    """The folded text that ``--text`` searches, fields kept apart by NUL."""
     parts = (
         publication.id,
         publication.title,
@@ -60,18 +71,38 @@ def searchable_text(publication: Publication) -> str:
         *publication.components,
         *publication.topics,
     )
-    return "\0".join(parts).casefold()
+    return fold("\0".join(parts))
 
 
-class Criteria(NamedTuple):
-    """What ``filter`` asks for: any value of one criterion, every criterion given."""
-
+class _Fields(NamedTuple):
     types: tuple[str, ...] = ()
     components: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     texts: tuple[str, ...] = ()
     since: datetime.date | None = None
     until: datetime.date | None = None
+
+
+class Criteria(_Fields):
+    """What ``filter`` asks for: any value of one criterion, every criterion given.
+
+    Each of ``texts`` is kept folded (see ``fold``) with each word once: a word given
+    twice asks nothing more, and every store then searches it once.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        types: tuple[str, ...] = (),
+        components: tuple[str, ...] = (),
+        topics: tuple[str, ...] = (),
+        texts: tuple[str, ...] = (),
+        since: datetime.date | None = None,
+        until: datetime.date | None = None,
+    ) -> Criteria:
+        words = tuple(" ".join(dict.fromkeys(fold(text).split())) for text in texts)
+        return super().__new__(cls, types, components, topics, words, since, until)
 
     def matcher(self) -> Callable[[Publication], bool]:
         """Return a predicate that is true for the publications these criteria select."""
@@ -82,7 +113,7 @@ class Criteria(NamedTuple):
         # an alternative matches nothing (as in the cache's index).
         word_sets = [
             words
-            for words in (text.casefold().split() for text in self.texts)
+            for words in (text.split() for text in self.texts)
             if not any("\0" in word for word in words)
         ]
         impossible = len(word_sets) < len(self.texts)
