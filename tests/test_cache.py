@@ -268,3 +268,33 @@ def test_small_catalogues_are_not_cached(
     assert cli("list", "-f", "ids").out == "a\n"
     assert cli("add", "--title", "New", "--type", "T", "--component", "X").code == 0
     assert not (isolated / ".cache").exists()
+
+
+def test_add_refuses_a_title_and_date_of_an_invalid_entry_with_the_cache_too(
+    cli: Cli, make_catalogue: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An invalid entry's multi-line title still takes its title and date, cached or not."""
+    from bench.synth import catalogue_text
+
+    monkeypatch.setattr("pubcli.store.memory.SMALL_CATALOGUE", 64 * 1024)
+    storm = '[[publications]]\nid = "storm"\ntitle = """Storm\nReport"""\ndate = 2020-01-01\n'
+    path = make_catalogue(catalogue_text(300), storm)
+    assert path.stat().st_size >= 64 * 1024
+    assert cli("list", "-f", "ids").code == 0  # builds the cache
+    flags = ("--title", "Storm Report", "--date", "2020-01-01", "--type", "Report")
+    expected = (
+        "error: 'storm-report': the same title and date are already in the catalogue as 'storm'\n"
+    )
+    for no_cache in ((), ("--no-cache",)):
+        result = cli("add", *flags, "--component", "ICE", *no_cache)
+        assert (result.code, result.err) == (2, expected)
+
+
+def test_facet_values_rank_alike_from_memory_and_cache(isolated: Path) -> None:
+    """Values differing only in case are one value, ranked by count, in both stores."""
+    path = isolated / "cat.toml"
+    blocks = [entry(f"e{n}", f"E{n}", components=(c,)) for n, c in enumerate("Abbaa")]
+    path.write_text("".join(blocks), encoding="utf-8")
+    store = cached(path, isolated / "cache")
+    assert fresh(path).facet_values("component") == ["A", "b"]
+    assert store.facet_values("component") == ["A", "b"]
