@@ -243,6 +243,33 @@ def appendable(text: str, entries: list[Any]) -> bool:
     return not inline and len(header_lines(text, len(entries))) == len(entries)
 
 
+class AppendInfo(NamedTuple):
+    """Whether a block may be appended to a catalogue's text, and how it is joined."""
+
+    appendable: bool
+    newline: str
+    """The file's newline style."""
+    separator: str
+    """What goes between the text and the new block."""
+
+
+def append_info(text: str, appendable: bool) -> AppendInfo:
+    """How a new block is joined to ``text``: its newline style and the separator."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    separator = "" if not text or text.endswith("\n") else newline
+    if text.strip():
+        separator += newline
+    return AppendInfo(appendable, newline, separator)
+
+
+Stamp = tuple[int, int, int, int]
+
+
+def stamp_of(status: os.stat_result) -> Stamp:
+    """What identifies one state of a file: size, mtime in ns, inode, device."""
+    return (status.st_size, status.st_mtime_ns, status.st_ino, status.st_dev)
+
+
 def _key_line(text: str, key: str) -> int:
     match = re.search(rf"^[ \t]*(?:{re.escape(key)}|\"{re.escape(key)}\")[ \t]*[=.]", text, re.M)
     return text.count("\n", 0, match.start()) + 1 if match else 1
@@ -258,7 +285,7 @@ def entries_of(document: dict[str, Any], display: str) -> list[Any]:
 
 def check_document(document: dict[str, Any], text: str, display: str) -> Catalogue:
     """Validate a parsed document: every entry, duplicate ids, duplicate titles and dates."""
-    from pubcli.catalogue.rules import entry_label, title_date_key, validate_entry
+    from pubcli.catalogue.rules import check_entries, entry_label
 
     entries = entries_of(document, display)
     problems = _top_level_problems(document, text, display)
@@ -269,35 +296,16 @@ def check_document(document: dict[str, Any], text: str, display: str) -> Catalog
 
     publications: list[Publication] = []
     publication_lines: list[int] = []
-    first_line_of_id: dict[str, int] = {}
-    first_of_title_date: dict[tuple[str, Any], Publication] = {}
-    for raw, line in zip(entries, lines, strict=True):
-        label = entry_label(raw)
-        publication, messages = validate_entry(raw)
-        raw_id = raw.get("id")
-        if isinstance(raw_id, str):
-            if raw_id in first_line_of_id:
-                messages.append(f"duplicate id (first used at line {first_line_of_id[raw_id]})")
-                publication = None
-            else:
-                first_line_of_id[raw_id] = line
-        problems += [Problem(display, line, label, message) for message in messages]
-        if publication is None or messages:
-            continue
-        key = title_date_key(publication)
-        earlier = first_of_title_date.setdefault(key, publication)
-        if earlier is not publication:
-            problems.append(
-                Problem(
-                    display,
-                    line,
-                    label,
-                    f"same title and date as '{earlier.id}'",
-                    skips_entry=False,
-                )
-            )
-        publications.append(publication)
-        publication_lines.append(line)
+    for raw, line, verdict in zip(entries, lines, check_entries(entries, lines), strict=True):
+        if verdict.problems:
+            label = entry_label(raw)
+            problems += [
+                Problem(display, line, label, message, skips_entry=skips)
+                for message, skips in verdict.problems
+            ]
+        if verdict.publication is not None:
+            publications.append(verdict.publication)
+            publication_lines.append(line)
     return Catalogue(display, publications, problems, publication_lines)
 
 

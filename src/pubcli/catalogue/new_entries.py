@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pubcli.catalogue.rules import title_date_key, validate_entry
+from pubcli.catalogue.rules import Taken, collisions, validate_entry
 from pubcli.catalogue.slug import slugify
 from pubcli.errors import InvalidInputError
 from pubcli.model import Publication
@@ -160,24 +160,7 @@ def prepare_records(records: Sequence[Any]) -> list[Publication]:
         problems += [f"{where}: {problem}" for problem in record_problems]
         if publication is not None:
             publications.append(publication)
-    problems += _collisions_within(publications)
+    problems += collisions(publications, Taken())  # between the records themselves
     if problems:
         raise InvalidInputError(problems)
     return publications
-
-
-def _collisions_within(publications: Sequence[Publication]) -> list[str]:
-    problems = []
-    seen_ids: set[str] = set()
-    seen_keys: dict[tuple[str, Any], str] = {}
-    for publication in publications:
-        if publication.id in seen_ids:
-            problems.append(f"id '{publication.id}' is given twice")
-        seen_ids.add(publication.id)
-        key = title_date_key(publication)
-        if key in seen_keys:
-            problems.append(
-                f"'{publication.id}' has the same title and date as '{seen_keys[key]}'"
-            )
-        seen_keys.setdefault(key, publication.id)
-    return problems

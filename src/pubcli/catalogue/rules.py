@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple, Protocol
 
 from pubcli.model import FIELD_NAMES, REQUIRED_FIELDS, Publication
 from pubcli.safe_text import INVISIBLE, one_line
@@ -182,6 +182,79 @@ def raw_title_date_key(title: str, date: datetime.date | None) -> TitleDateKey:
     return " ".join(title.casefold().split()), date
 
 
+# --- collisions: an id or a title and date already taken ------------------------------
+
+
+def taken_by(raw: Mapping[str, Any]) -> tuple[str, TitleDateKey | None] | None:
+    """What an entry of the file takes from new entries, valid or not: its id (when it is
+    a string) and its title-and-date key (when the title is a string and the date a
+    date or absent). None for an entry without a string id: no message could name it."""
+    raw_id, title, date = raw.get("id"), raw.get("title"), raw.get("date")
+    if not isinstance(raw_id, str):
+        return None
+    if isinstance(title, str) and (date is None or type(date) is datetime.date):
+        return raw_id, raw_title_date_key(title, date)
+    return raw_id, None
+
+
+class TakenLookup(Protocol):
+    """What a catalogue file already holds that a new entry may not repeat."""
+
+    def has_id(self, id_: str) -> bool:
+        """Whether an entry of the file has this id."""
+        ...
+
+    def id_with(self, key: TitleDateKey) -> str | None:
+        """The id of the first entry of the file with this title-and-date key, if any."""
+        ...
+
+
+class Taken:
+    """A ``TakenLookup`` held in memory, built from the raw entries of a file."""
+
+    def __init__(self, raw_entries: Iterable[Mapping[str, Any]] = ()) -> None:
+        self._ids: set[str] = set()
+        self._keys: dict[TitleDateKey, str] = {}
+        for raw in raw_entries:
+            taken = taken_by(raw)
+            if taken is not None:
+                self.add(*taken)
+
+    def add(self, id_: str, key: TitleDateKey | None) -> None:
+        """Take ``id_`` and ``key`` (the first entry with a key keeps it)."""
+        self._ids.add(id_)
+        if key is not None:
+            self._keys.setdefault(key, id_)
+
+    def has_id(self, id_: str) -> bool:
+        return id_ in self._ids
+
+    def id_with(self, key: TitleDateKey) -> str | None:
+        return self._keys.get(key)
+
+
+def collisions(new: Sequence[Publication], taken: TakenLookup) -> list[str]:
+    """Problems of new entries whose id or title and date is already in the file (every
+    entry of it, valid or not: a new entry must not collide with one a maintainer is
+    about to fix) or already earlier in the same batch."""
+    problems = []
+    batch = Taken()
+    for publication in new:
+        key = title_date_key(publication)
+        if taken.has_id(publication.id):
+            problems.append(id_taken(publication.id))
+        if batch.has_id(publication.id):
+            problems.append(f"id '{publication.id}' is given twice")
+        existing_id = taken.id_with(key)
+        if existing_id is not None:
+            problems.append(title_date_taken(publication.id, existing_id))
+        earlier_id = batch.id_with(key)
+        if earlier_id is not None:
+            problems.append(f"'{publication.id}' has the same title and date as '{earlier_id}'")
+        batch.add(publication.id, key)
+    return problems
+
+
 def id_taken(new_id: str) -> str:
     """The problem of a new entry whose id the catalogue already has."""
     return f"id '{new_id}' is already in the catalogue"
@@ -189,4 +262,44 @@ def id_taken(new_id: str) -> str:
 
 def title_date_taken(new_id: str, existing_id: str) -> str:
     """The problem of a new entry whose title and date the catalogue already has."""
-    return f"'{new_id}': the same title and date are already in the catalogue as '{existing_id}'"
+    return (
+        f"'{new_id}': the same title and date are already in the catalogue "
+        f"as '{one_line(existing_id)}'"
+    )
+
+
+class Verdict(NamedTuple):
+    """What ``check`` finds about one entry of the file."""
+
+    publication: Publication | None
+    """The valid publication, or None when the entry is skipped."""
+    problems: list[tuple[str, bool]]
+    """Each problem's message, and whether it skips the entry."""
+
+
+def check_entries(entries: Sequence[Mapping[str, Any]], lines: Sequence[int]) -> list[Verdict]:
+    """Check every entry of a file (``lines``: where each is): the rules of section 1,
+    duplicate ids (the later entry is skipped) and valid entries with the same title
+    and date (both kept, the later one reported)."""
+    verdicts = []
+    first_line_of_id: dict[str, int] = {}
+    valid = Taken()
+    for raw, line in zip(entries, lines, strict=True):
+        publication, messages = validate_entry(raw)
+        raw_id = raw.get("id")
+        if isinstance(raw_id, str):
+            if raw_id in first_line_of_id:
+                messages.append(f"duplicate id (first used at line {first_line_of_id[raw_id]})")
+                publication = None
+            else:
+                first_line_of_id[raw_id] = line
+        problems = [(message, True) for message in messages]
+        if publication is not None:
+            key = title_date_key(publication)
+            earlier_id = valid.id_with(key)
+            if earlier_id is None:
+                valid.add(publication.id, key)
+            else:
+                problems.append((f"same title and date as '{one_line(earlier_id)}'", False))
+        verdicts.append(Verdict(publication, problems))
+    return verdicts

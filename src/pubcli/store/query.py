@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from pubcli.errors import NoMatchError, UsageError
 from pubcli.safe_text import one_line
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from pubcli.model import Publication
 
 SORT_KEYS = ("date", "title", "id", "type")
+T = TypeVar("T", str, bytes)
 
 _PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
@@ -74,6 +76,31 @@ def searchable_text(publication: Publication) -> str:
     return fold("\0".join(parts))
 
 
+def fold_facet(value: str) -> str:
+    """A facet value as ``--type``, ``--component`` and ``--topic`` compare it: ignoring
+    case (Unicode casefold)."""
+    return value.casefold()
+
+
+def facets_match(
+    types: AbstractSet[T],
+    components: AbstractSet[T],
+    topics: AbstractSet[T],
+    type_: T,
+    its_components: Iterable[T],
+    its_topics: Iterable[T],
+) -> bool:
+    """Whether one entry's folded facet values meet the wanted ones (an empty set: any).
+
+    The values may be text or its UTF-8 bytes (as the cache holds them), folded alike.
+    """
+    if types and type_ not in types:
+        return False
+    if components and components.isdisjoint(its_components):
+        return False
+    return not topics or not topics.isdisjoint(its_topics)
+
+
 class _Fields(NamedTuple):
     types: tuple[str, ...] = ()
     components: tuple[str, ...] = ()
@@ -104,11 +131,18 @@ class Criteria(_Fields):
         words = tuple(" ".join(dict.fromkeys(fold(text).split())) for text in texts)
         return super().__new__(cls, types, components, topics, words, since, until)
 
+    def folded_facets(self) -> tuple[set[str], set[str], set[str]]:
+        """The wanted types, components and topics, folded (see ``facets_match``)."""
+        return (
+            {fold_facet(value) for value in self.types},
+            {fold_facet(value) for value in self.components},
+            {fold_facet(value) for value in self.topics},
+        )
+
     def matcher(self) -> Callable[[Publication], bool]:
         """Return a predicate that is true for the publications these criteria select."""
-        types = {value.casefold() for value in self.types}
-        components = {value.casefold() for value in self.components}
-        topics = {value.casefold() for value in self.topics}
+        types, components, topics = self.folded_facets()
+        any_facet = bool(types or components or topics)
         # A word holding NUL would match across two fields; valid text has no NUL, so such
         # an alternative matches nothing (as in the cache's index).
         word_sets = [
@@ -120,11 +154,14 @@ class Criteria(_Fields):
         since, until = self.since, self.until
 
         def matches(publication: Publication) -> bool:
-            if types and publication.type.casefold() not in types:
-                return False
-            if components and components.isdisjoint(c.casefold() for c in publication.components):
-                return False
-            if topics and topics.isdisjoint(t.casefold() for t in publication.topics):
+            if any_facet and not facets_match(
+                types,
+                components,
+                topics,
+                fold_facet(publication.type),
+                map(fold_facet, publication.components),
+                map(fold_facet, publication.topics),
+            ):
                 return False
             if since is not None or until is not None:
                 if publication.date is None:

@@ -25,15 +25,21 @@ def _values(publication: Publication, facet: str) -> Iterable[str]:
     return (str(publication.date.year) if publication.date else UNDATED,)
 
 
-def count_by(publications: Iterable[Publication], facet: str) -> list[Count]:
+def count_by(
+    publications: Iterable[Publication], facet: str, earlier: Iterable[Count] = ()
+) -> list[Count]:
     """How many publications have each value of ``facet``.
 
     Values that differ only in case are one value, spelt as first seen. A publication
     with two components counts once for each. Years come newest first (undated last);
-    other facets largest count first, ties in alphabetical order.
+    other facets largest count first, ties in alphabetical order. ``earlier`` is what
+    ``count_by`` gave for the publications before these (the cache extends it).
     """
     counts: dict[str, int] = {}
     spelling: dict[str, str] = {}
+    for value, count in earlier:
+        counts[value.casefold()] = count
+        spelling[value.casefold()] = value
     for publication in publications:
         for value in dict.fromkeys(v.casefold() for v in _values(publication, facet)):
             counts[value] = counts.get(value, 0) + 1
