@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pubcli.catalogue.loader import load_catalogue
-from pubcli.catalogue.writer import append_publications
 from pubcli.model import Publication
 from pubcli.store.cache import CachedStore, open_cached
 from pubcli.store.memory import MemoryStore, Store, open_store
 from pubcli.store.query import SORT_KEYS, Criteria
+from pubcli.store.updates import add_publications
 from tests.conftest import Outcome, entry, run_process
 from tests.conftest import publications as publication_strategy
 
@@ -56,7 +56,7 @@ def write(path: Path, publications: list[Publication]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("# random\n", encoding="utf-8")
     if publications:
-        append_publications(path, "c", publications)
+        add_publications(path, "c", publications)
 
 
 words = st.text(alphabet="abcé ßE-1\t", max_size=8)
@@ -129,7 +129,7 @@ def test_answers_stay_equal_after_an_add(
     write(path, first)
     cached(path, directory)
     if second:
-        append_publications(path, "c", second, directory)
+        add_publications(path, "c", second, directory)
     store = open_store(path, "c", directory)
     assert isinstance(store, CachedStore)  # the add kept it warm
     assert answers(store, criteria) == answers(fresh(path), criteria)

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pubcli.catalogue.loader import load_catalogue
-from pubcli.catalogue.writer import append_publications
 from pubcli.model import Publication
+from pubcli.store.updates import add_publications
 from tests.conftest import PUBCLI, entry, publications, run_process
 
 
@@ -33,7 +33,7 @@ def test_random_entries_round_trip_through_add(
         return  # a batch with its own duplicate title and date is refused by design
     path = make_catalogue("# comment\n" + entry("existing-zz-9", "Existing"))
     before = path.read_bytes()
-    append_publications(path, "c", batch)
+    add_publications(path, "c", batch)
     assert path.read_bytes().startswith(before)
     loaded = load_catalogue(path, "c")
     assert loaded.problems == []

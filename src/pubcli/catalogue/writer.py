@@ -2,12 +2,12 @@
 
 The write is: take the lock, read, render the new block, check the whole result, then
 replace the file atomically. Nothing here prints; every failure is a ``PubcliError``.
+This module knows nothing of the cache: ``store.updates`` drives a write that uses it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime
 import errno
 import fcntl
 import os
@@ -24,26 +24,19 @@ from typing import Any, BinaryIO
 import tomli_w
 
 from pubcli.catalogue.loader import (
+    append_info,
     appendable,
     decode,
     entries_of,
     parse_toml,
     require_regular_file,
+    stamp_of,
 )
 from pubcli.catalogue.loader import read_bytes as read_catalogue_bytes
-from pubcli.catalogue.rules import (
-    TitleDateKey,
-    id_taken,
-    raw_title_date_key,
-    title_date_key,
-    title_date_taken,
-    validate_entry,
-)
+from pubcli.catalogue.rules import Taken, collisions, validate_entry
 from pubcli.errors import CatalogueError, InvalidInputError
 from pubcli.model import Publication
 from pubcli.safe_text import one_line
-from pubcli.store import cache
-from pubcli.store.cache import append_info, stamp_of
 
 LOCK_SUFFIX = ".lock"
 TEMP_MARKER = ".tmp-"
@@ -141,28 +134,18 @@ def remove_stale_temp_files(target: Target) -> None:
                     os.unlink(entry.path)
 
 
-def collisions(new: Sequence[Publication], existing: Sequence[Any]) -> list[str]:
-    """Problems of new entries whose id or title and date is already in the file.
-
-    Every entry of the file counts, valid or not: a new entry must not collide with an
-    entry that a maintainer is about to fix.
-    """
-    ids: set[str] = set()
-    keys: dict[TitleDateKey, str] = {}
-    for raw in existing:
-        raw_id, title, date = raw.get("id"), raw.get("title"), raw.get("date")
-        if isinstance(raw_id, str):
-            ids.add(raw_id)
-            if isinstance(title, str) and (date is None or type(date) is datetime.date):
-                keys.setdefault(raw_title_date_key(title, date), raw_id)
-    problems = []
-    for publication in new:
-        if publication.id in ids:
-            problems.append(id_taken(publication.id))
-        existing_id = keys.get(title_date_key(publication))
-        if existing_id is not None:
-            problems.append(title_date_taken(publication.id, existing_id))
-    return problems
+@contextlib.contextmanager
+def writing(path: Path, display: str) -> Iterator[Target]:
+    """Hold the catalogue's lock for one write, the temporary files of killed writers
+    removed; on the way out, wait for old files being freed in the background."""
+    target = target_of(path, display)
+    require_regular_file(target.real_path, display)  # before the lock file is created
+    try:
+        with locked(target):
+            remove_stale_temp_files(target)
+            yield target
+    finally:
+        _REAPER.wait()
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +171,7 @@ def plan_append(data: bytes, display: str, new: Sequence[Publication]) -> Plan:
             f"{one_line(display)}: 'publications' is not written as [[publications]] tables; "
             "add will not rewrite it"
         )
-    problems = collisions(new, existing)
+    problems = collisions(new, Taken(existing))
     if problems:
         raise InvalidInputError(problems)
     info = append_info(text, appendable=True)
@@ -236,8 +219,8 @@ def _unlink_quietly(name: str) -> None:
         os.unlink(name)
 
 
-class _ChangedMeanwhile(Exception):
-    """The catalogue is not the one the cache describes: fall back to reading it."""
+class ChangedMeanwhile(Exception):
+    """The catalogue is not in the state the write expected: nothing was written."""
 
 
 def replace_atomically(
@@ -258,7 +241,7 @@ def replace_atomically(
     try:
         status = os.stat(path)
         if expected is not None and stamp_of(status) != stamp_of(expected):
-            raise _ChangedMeanwhile
+            raise ChangedMeanwhile
         descriptor, temp_name = tempfile.mkstemp(prefix=target.temp_prefix, dir=directory)
         with os.fdopen(descriptor, "wb") as temp:
             fill(temp)
@@ -305,13 +288,13 @@ def _copy_then_append(
     def fill(temp: BinaryIO) -> None:
         with open(source, "rb") as original:
             if stamp_of(os.fstat(original.fileno())) != stamp_of(expected):
-                raise _ChangedMeanwhile
+                raise ChangedMeanwhile
             remaining = expected.st_size
             try:
                 while remaining > 0:
                     copied = os.copy_file_range(original.fileno(), temp.fileno(), remaining)
                     if copied == 0:
-                        raise _ChangedMeanwhile
+                        raise ChangedMeanwhile
                     remaining -= copied
             except OSError as error:
                 if error.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
@@ -322,9 +305,31 @@ def _copy_then_append(
             temp.seek(expected.st_size)
             temp.write(appended)
             if stamp_of(os.fstat(original.fileno())) != stamp_of(expected):
-                raise _ChangedMeanwhile
+                raise ChangedMeanwhile
 
     return fill
+
+
+def append_copy(
+    target: Target,
+    expected: os.stat_result,
+    appended: bytes,
+    before_rename: Callable[[], None] | None = None,
+) -> os.stat_result | None:
+    """Replace the file by a copy of it (made in the kernel) with ``appended`` after it.
+
+    Returns the new file's status, or None if the file is not as ``expected`` (or
+    ``before_rename`` raised ``ChangedMeanwhile``): then nothing was written.
+    """
+    try:
+        return replace_atomically(
+            target,
+            _copy_then_append(target.real_path, expected, appended),
+            expected=expected,
+            before_rename=before_rename,
+        )
+    except ChangedMeanwhile:
+        return None
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -360,113 +365,3 @@ def _check_read_back(
             f"{one_line(display)}: the appended entries would not read back as written; "
             "nothing was changed"
         )
-
-
-def _append_with_cache(
-    target: Target, display: str, new: Sequence[Publication], cache_directory: Path
-) -> bool:
-    """Append using the cache instead of reading the file; False if the cache cannot serve."""
-    try:
-        status = os.stat(target.real_path)
-        store = cache.open_cached(
-            cache_directory, target.real_path, status, display, check_racy=False
-        )
-        info = store.append_info
-        if not info.appendable:
-            return False
-        problems = store.taken_problems(new)
-    except (OSError, cache.CacheInvalidError):
-        return False
-    if problems:
-        raise InvalidInputError(problems)
-    appended = (info.separator + render_block(new, info.newline)).encode("utf-8")
-    check_block(appended, display, new)
-    # A racy cache is proved against the file by CRC while the kernel copies it.
-    failures: list[Exception] = []
-
-    def prove() -> None:
-        try:
-            cache.confirm_racy(store, target.real_path, status)
-        except cache.CacheInvalidError as error:
-            failures.append(error)
-
-    proof = threading.Thread(target=prove, daemon=True)
-    proof.start()
-
-    def confirm() -> None:
-        proof.join()
-        if failures:
-            raise _ChangedMeanwhile
-
-    try:
-        written = replace_atomically(
-            target,
-            _copy_then_append(target.real_path, status, appended),
-            expected=status,
-            before_rename=confirm,
-        )
-    except _ChangedMeanwhile:
-        return False
-    finally:
-        proof.join()
-    with contextlib.suppress(OSError, ValueError, KeyError, TypeError, cache.CacheInvalidError):
-        store.extend(new, written, appended)
-    return True
-
-
-def _cache_after_write(
-    target: Target,
-    display: str,
-    content: bytes,
-    document: dict[str, Any],
-    written: os.stat_result,
-    cache_directory: Path,
-) -> None:
-    """Keep the cache warm after a write that read the whole file."""
-    from pubcli.catalogue.loader import check_document
-
-    started = time.time_ns()
-    text = decode(content, display)
-    catalogue = check_document(document, text, display)
-    with contextlib.suppress(OSError, ValueError):
-        cache.write_cache(
-            cache_directory, target.real_path, written, content, started, text, document, catalogue
-        )
-
-
-def append_publications(
-    path: Path, display: str, new: Sequence[Publication], cache_directory: Path | None = None
-) -> None:
-    """Add ``new`` to the end of the catalogue at ``path``: locked, checked, atomic.
-
-    With a current cache the file is neither read nor parsed: collisions are checked
-    against the cache, the new block is parsed on its own, and the file is copied in the
-    kernel. Otherwise the whole file is read, and the whole result parsed and checked.
-    """
-    target = target_of(path, display)
-    require_regular_file(target.real_path, display)  # before the lock file is created
-    try:
-        _append_locked(target, display, new, cache_directory)
-    finally:
-        _REAPER.wait()
-
-
-def _append_locked(
-    target: Target, display: str, new: Sequence[Publication], cache_directory: Path | None
-) -> None:
-    from pubcli.store.memory import SMALL_CATALOGUE
-
-    with locked(target):
-        remove_stale_temp_files(target)
-        with contextlib.suppress(OSError):
-            if os.stat(target.real_path).st_size < SMALL_CATALOGUE:
-                cache_directory = None  # small files are never cached (see store)
-        if cache_directory is not None and _append_with_cache(
-            target, display, new, cache_directory
-        ):
-            return
-        plan = plan_append(read_bytes(target), display, new)
-        content, document = verify(plan, display, new)
-        written = replace_atomically(target, lambda temp: temp.write(content))
-        if cache_directory is not None:
-            _cache_after_write(target, display, content, document, written, cache_directory)

@@ -469,13 +469,8 @@ def add_command(
     Example: pubcli add --title "A Statement" --type Statement --component ICE --date 2020-09-01
     """
     from pubcli.catalogue.new_entries import parse_json_records, prepare, prepare_records
-    from pubcli.catalogue.writer import (
-        append_publications,
-        plan_append,
-        read_bytes,
-        render_block,
-        target_of,
-    )
+    from pubcli.catalogue.writer import plan_append, read_bytes, render_block, target_of
+    from pubcli.store.updates import add_publications
 
     flags: dict[str, object] = {
         "id": id_,
@@ -502,7 +497,7 @@ def add_command(
         plan_append(read_bytes(target_of(path, display)), display, new)
         write([render_block(new)])
         return
-    append_publications(path, display, new, cache_directory_for(no_cache))
+    add_publications(path, display, new, cache_directory_for(no_cache))
     for publication in new:
         say("", f"added {publication.id} to {one_line(display)}")
     _print_added(new, output_format, many=from_json is not None)

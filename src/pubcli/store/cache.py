@@ -3,6 +3,8 @@
 For each catalogue (keyed by its real path) the cache holds a small JSON manifest and a
 few flat section files: the casefolded search text, ids, JSON records, dates, facets, the
 ids and titles taken (for ``add``), and one precomputed permutation per sort order.
+It holds results of the functions the in-memory store uses (``query.sort_key``,
+``query.fold_facet``, ``stats.count_by``, ``rules.taken_by``), never a copy of their logic.
 Nothing read from it is executed (no pickle): sections are bytes, arrays of integers and
 JSON, each checked against the length and CRC-32 that the manifest gives.
 
@@ -12,6 +14,11 @@ change again without its mtime moving, so such a cache is only trusted after the
 CRC-32 matches (as git treats "racily clean" index entries).
 
 Every failure here means "no cache": the caller falls back to parsing the file.
+
+Readers use the ``Store`` protocol (``open_cached``). Writers use the API at the end of
+this module, and nothing else: ``open_for_write`` gives a ``CacheForWrite`` (the taken
+ids and titles, how to join a block to the file, ``prove``, ``record_append``), and
+``write_cache`` records a catalogue that a write read and parsed whole.
 """
 
 from __future__ import annotations
@@ -26,31 +33,39 @@ import sys
 import time
 import zlib
 from array import array
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from pubcli import __version__
+from pubcli.catalogue.loader import AppendInfo, stamp_of
 from pubcli.catalogue.problems import Problem
-from pubcli.store.query import SORT_KEYS, Criteria, record_sort_key, searchable_text, sort_key
+from pubcli.store.query import (
+    SORT_KEYS,
+    Criteria,
+    facets_match,
+    fold_facet,
+    record_sort_key,
+    searchable_text,
+    sort_key,
+)
+from pubcli.store.stats import FACETS, Count, count_by
 from pubcli.store.text_index import build_index, entries_with, scan
 
 if TYPE_CHECKING:
     # The warm path never builds a Publication: importing the model costs ~20 ms.
     from pubcli.catalogue.loader import Catalogue
+    from pubcli.catalogue.rules import TitleDateKey
     from pubcli.fields import Record
     from pubcli.model import Publication
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 NO_CACHE_ENV = "PUBCLI_NO_CACHE"
 RACY_WINDOW_NS = 100_000_000
 _FEW = 256  # up to this many results are sorted by their records, not the permutation
 _ENTRY_END = b"\x01"  # valid catalogue text never holds a control character
 _FIELD_END = b"\x00"
 _LIST_SEPARATOR = b"\x1f"
-
-Stamp = tuple[int, int, int, int]
 
 
 class CacheInvalidError(Exception):
@@ -73,11 +88,6 @@ def cache_directory(environ: Mapping[str, str]) -> Path | None:
     return Path(home) / ".cache" / "pubcli"
 
 
-def stamp_of(status: os.stat_result) -> Stamp:
-    """What identifies one state of a file: size, mtime in ns, inode, device."""
-    return (status.st_size, status.st_mtime_ns, status.st_ino, status.st_dev)
-
-
 def _key(real_path: Path) -> str:
     # Two paths sharing a key only evict each other's cache: the manifest names its path.
     # (zlib is loaded anyway; hashlib would load OpenSSL on every call.)
@@ -98,9 +108,9 @@ def _array_bytes(typecode: str, values: Sequence[int]) -> bytes:
 
 def _facet_line(publication: Publication) -> bytes:
     fields = (
-        publication.type.casefold(),
-        "\x1f".join(c.casefold() for c in publication.components),
-        "\x1f".join(t.casefold() for t in publication.topics),
+        fold_facet(publication.type),
+        "\x1f".join(map(fold_facet, publication.components)),
+        "\x1f".join(map(fold_facet, publication.topics)),
     )
     return "\x00".join(fields).encode("utf-8") + _ENTRY_END
 
@@ -112,30 +122,23 @@ def _record_line(publication: Publication) -> bytes:
     return _RECORD_ENCODER.encode(publication.to_record()).encode("utf-8") + b"\n"
 
 
-def taken_lines(raw_entries: Sequence[Any]) -> bytes:
-    """The ids and title-and-date keys of every entry, valid or not, one line each."""
-    from pubcli.catalogue.rules import raw_title_date_key
+# ASCII JSON: a title's bytes are the same whatever it holds (no surrogate can fail).
+_TAKEN_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
+def _taken_lines(raw_entries: Sequence[Any]) -> bytes:
+    """What each entry takes from new entries (``rules.taken_by``), one JSON line each:
+    ``[id]`` or ``[id, title key, date or null]``. JSON keeps any title whole."""
+    from pubcli.catalogue.rules import taken_by
 
     lines = []
     for raw in raw_entries:
-        raw_id, title, date = raw.get("id"), raw.get("title"), raw.get("date")
-        if not isinstance(raw_id, str) or any(c in raw_id for c in "\x00\n"):
-            continue
-        key = ""
-        if (
-            isinstance(title, str)
-            and not any(c in title for c in "\x00\n")
-            and (date is None or type(date).__name__ == "date")
-        ):
-            normal, day = raw_title_date_key(title, date)
-            key = f"{normal}\x00{day.isoformat() if day else ''}"
-        lines.append(f"{raw_id}\x00{key}\n")
-    return "".join(lines).encode("utf-8")
-
-
-def _taken_section(raw_entries: Sequence[Any]) -> bytes:
-    # The leading newline lets every id be found as "\n" + id + NUL.
-    return b"\n" + taken_lines(raw_entries)
+        taken = taken_by(raw)
+        if taken is not None:
+            id_, key = taken
+            item = [id_] if key is None else [id_, key[0], key[1] and key[1].isoformat()]
+            lines.append(_TAKEN_ENCODER.encode(item) + "\n")
+    return "".join(lines).encode("ascii")
 
 
 def _data_sections(publications: Sequence[Publication], first_record: int) -> dict[str, bytes]:
@@ -150,25 +153,11 @@ def _data_sections(publications: Sequence[Publication], first_record: int) -> di
     }
 
 
-def _facet_values(publications: Sequence[Publication], known: Mapping[str, list[str]]
-                  ) -> dict[str, list[str]]:  # fmt: skip
-    """Distinct facet values for completion, most used first: those ``known`` come first,
-    then new ones (spelling as first seen; values differing only in case are one)."""
-    counted = {
-        "type": Counter(p.type for p in publications),
-        "component": Counter(c for p in publications for c in p.components),
-        "topic": Counter(t for p in publications for t in p.topics),
-    }
-    values = {}
-    for facet, counts in counted.items():
-        seen = list(known.get(facet, []))
-        folded = {value.casefold() for value in seen}
-        for value, _ in counts.most_common():
-            if value.casefold() not in folded:
-                folded.add(value.casefold())
-                seen.append(value)
-        values[facet] = seen
-    return values
+def _facet_counts(
+    publications: Sequence[Publication], earlier: Mapping[str, Sequence[Count]]
+) -> dict[str, list[Count]]:
+    """``stats.count_by`` for every facet, extending the ``earlier`` counts."""
+    return {facet: count_by(publications, facet, earlier.get(facet, ())) for facet in FACETS}
 
 
 def _tail_sections(publications: Sequence[Publication], first_tail: int) -> dict[str, bytes]:
@@ -187,39 +176,14 @@ def _starts(parts: Sequence[bytes], first: int) -> list[int]:
 
 
 def _order_sections(publications: Sequence[Publication]) -> dict[str, bytes]:
-    # The keys of query.sort_key, built once from casefolded fields they share.
-    titles = [p.title.casefold() for p in publications]
-    ids = [p.id.casefold() for p in publications]
-    fields: dict[str, list[tuple[Any, ...]]] = {
-        "date": [(p.date is None, -p.date.toordinal() if p.date else 0) for p in publications],
-        "title": [(title,) for title in titles],
-        "id": [(id_,) for id_ in ids],
-        "type": [(p.type.casefold(),) for p in publications],
-    }
+    """One permutation of the publications per sort order, by ``query.sort_key``."""
 
     def permutation(key: str) -> bytes:
-        leading = fields[key]
-        order = sorted(range(len(publications)), key=lambda i: (*leading[i], titles[i], ids[i]))
-        return _array_bytes("i", order)
+        key_of = sort_key(key)
+        keys = [key_of(publication) for publication in publications]
+        return _array_bytes("i", sorted(range(len(keys)), key=keys.__getitem__))
 
     return {f"order-{key}": permutation(key) for key in SORT_KEYS}
-
-
-class AppendInfo(NamedTuple):
-    """What ``add`` needs to append without reading the file: is it safe, and how."""
-
-    appendable: bool
-    newline: str
-    separator: str
-
-
-def append_info(text: str, appendable: bool) -> AppendInfo:
-    """How a new block is joined to ``text``: its newline style and the separator."""
-    newline = "\r\n" if "\r\n" in text else "\n"
-    separator = "" if not text or text.endswith("\n") else newline
-    if text.strip():
-        separator += newline
-    return AppendInfo(appendable, newline, separator)
 
 
 class _Writer:
@@ -272,7 +236,7 @@ def write_cache(
 ) -> None:
     """Write the cache of a catalogue just parsed from ``content`` (as it was at ``status``):
     ``text`` is its decoded text, ``document`` the parsed TOML, ``catalogue`` the result."""
-    from pubcli.catalogue.loader import appendable, entries_of
+    from pubcli.catalogue.loader import append_info, appendable, entries_of
 
     raw_entries = entries_of(document, catalogue.path)
     info = append_info(text, appendable(text, raw_entries))
@@ -284,7 +248,8 @@ def write_cache(
     data = {
         **_data_sections(publications, 0),
         **_tail_sections([], 0),
-        "taken": _taken_section(raw_entries),
+        # The leading newline lets every line be found as "\n[" + id.
+        "taken": b"\n" + _taken_lines(raw_entries),
         "vocab": index.vocab,
         "vocab_starts": index.vocab_starts,
         "postings": index.postings,
@@ -309,7 +274,7 @@ def write_cache(
             "sections": sections,
             "orders": orders,
             "problems": [[p.line, p.label, p.message, p.skips_entry] for p in catalogue.problems],
-            "facet_values": _facet_values(publications, {}),
+            "facet_counts": _facet_counts(publications, {}),
             "append": [info.appendable, info.newline, info.separator],
         }
     )
@@ -450,20 +415,24 @@ class CachedStore:
         return list(candidates)
 
     def _facet_matches(self, criteria: Criteria, candidates: Sequence[int]) -> list[int]:
-        types = {t.casefold().encode("utf-8") for t in criteria.types}
-        components = {c.casefold().encode("utf-8") for c in criteria.components}
-        topics = {t.casefold().encode("utf-8") for t in criteria.topics}
+        # The lines hold folded values as UTF-8: compare them with the folded criteria.
+        types, components, topics = (
+            {value.encode("utf-8", "surrogatepass") for value in wanted}
+            for wanted in criteria.folded_facets()
+        )
         lines = self._lines("facets", _ENTRY_END)
         chosen = []
         for index in candidates:
             type_, component_list, topic_list = lines[index].split(_FIELD_END)
-            if types and type_ not in types:
-                continue
-            if components and components.isdisjoint(component_list.split(_LIST_SEPARATOR)):
-                continue
-            if topics and (not topic_list or topics.isdisjoint(topic_list.split(_LIST_SEPARATOR))):
-                continue
-            chosen.append(index)
+            if facets_match(
+                types,
+                components,
+                topics,
+                type_,
+                component_list.split(_LIST_SEPARATOR),
+                topic_list.split(_LIST_SEPARATOR) if topic_list else (),
+            ):
+                chosen.append(index)
         return chosen
 
     def _text_matches(self, texts: Sequence[str]) -> list[int]:
@@ -574,12 +543,19 @@ class CachedStore:
             raise CacheInvalidError(str(error)) from None
 
     def facet_values(self, facet: str) -> list[str]:
+        return [value for value, _ in self._facet_counts()[facet]]
+
+    def _facet_counts(self) -> dict[str, list[Count]]:
         try:
-            return [str(value) for value in self._manifest["facet_values"][facet]]
-        except (KeyError, TypeError) as error:
+            counts = self._manifest["facet_counts"]
+            return {
+                facet: [(str(value), int(count)) for value, count in counts[facet]]
+                for facet in FACETS
+            }
+        except (KeyError, TypeError, ValueError) as error:
             raise CacheInvalidError(str(error)) from None
 
-    # for add
+    # for writers (see CacheForWrite)
 
     @property
     def racy(self) -> bool:
@@ -591,26 +567,27 @@ class CachedStore:
 
     @property
     def append_info(self) -> AppendInfo:
-        appendable, newline, separator = self._manifest["append"]
+        try:
+            appendable, newline, separator = self._manifest["append"]
+        except (KeyError, TypeError, ValueError) as error:
+            raise CacheInvalidError(str(error)) from None
         return AppendInfo(bool(appendable), str(newline), str(separator))
 
-    def taken_problems(self, new: Sequence[Publication]) -> list[str]:
-        """The collisions of new entries with every entry of the file (see writer)."""
-        from pubcli.catalogue.rules import id_taken, raw_title_date_key, title_date_taken
-
-        taken = self._bytes("taken")  # begins with a newline: every line is "\nid\0..."
-        problems = []
-        for publication in new:
-            if f"\n{publication.id}\x00".encode() in taken:
-                problems.append(id_taken(publication.id))
-            normal, day = raw_title_date_key(publication.title, publication.date)
-            needle = f"\x00{normal}\x00{day.isoformat() if day else ''}\n".encode()
-            at = taken.find(needle)
-            if at >= 0:
-                line_start = taken.rfind(b"\n", 0, at) + 1
-                existing = taken[line_start:at].decode("utf-8", "replace")
-                problems.append(title_date_taken(publication.id, existing))
-        return problems
+    def taken_lines_with(self, needle: bytes) -> Iterator[list[Any]]:
+        """The parsed lines of the taken section in which ``needle`` occurs, in order."""
+        taken = self._bytes("taken")  # begins with a newline: every line is "\n[..."
+        at = taken.find(needle)
+        while at >= 0:
+            start = taken.rfind(b"\n", 0, at + 1) + 1
+            end = taken.find(b"\n", at + 1)
+            try:
+                item = json.loads(taken[start:end])
+            except ValueError as error:
+                raise CacheInvalidError(str(error)) from None
+            if not isinstance(item, list) or not item or not isinstance(item[0], str):
+                raise CacheInvalidError("section taken is damaged")
+            yield item
+            at = taken.find(needle, at + 1)
 
     def extend(self, new: Sequence[Publication], status: os.stat_result, appended: bytes) -> None:
         """Record ``new`` (just appended to the file, now at ``status``) in the cache."""
@@ -619,7 +596,7 @@ class CachedStore:
         data = {
             **_data_sections(new, sections["records"][0]),
             **_tail_sections(new, sections["tail"][0]),
-            "taken": taken_lines([p.to_toml_table() for p in new]),
+            "taken": _taken_lines([p.to_toml_table() for p in new]),
         }
         generation = manifest["generation"]
         for name, extra in data.items():
@@ -637,7 +614,7 @@ class CachedStore:
             orders=self._writer.write_sections(order_generation, orders),
             order_generation=order_generation,
             count=self._count + len(new),
-            facet_values=_facet_values(new, self._manifest["facet_values"]),
+            facet_counts=_facet_counts(new, self._facet_counts()),
             stamp=list(stamp_of(status)),
             content_crc=zlib.crc32(appended, manifest["content_crc"]),
             racy=True,
@@ -712,3 +689,70 @@ def confirm_racy(store: CachedStore, real_path: Path, status: os.stat_result) ->
         if _file_crc(real_path, status.st_size) != store.content_crc:
             raise CacheInvalidError("the catalogue changed within its mtime")
         store.settle(status)
+
+
+# --- what writers may ask of the cache ------------------------------------------------
+
+
+class CacheForWrite:
+    """The cache of a catalogue, opened by a writer that holds the catalogue's lock.
+
+    Everything a write needs from the cache: what the file's entries take from new
+    ones (``taken``), how to join a block to the file (``append_info``), a proof that
+    the file is the one the cache describes (``prove``), and ``record_append`` once the
+    new file is in place. Any method may raise ``CacheInvalidError``: then write
+    without the cache.
+    """
+
+    def __init__(self, store: CachedStore, real_path: Path, status: os.stat_result) -> None:
+        self._store = store
+        self._real_path = real_path
+        self._status = status
+        self.append_info = store.append_info
+        """Whether and how a block is appended to the file (``loader.append_info``)."""
+        self.taken = _CachedTaken(store)
+        """The ids and titles-and-dates of the file's entries, for ``rules.collisions``."""
+
+    def prove(self) -> None:
+        """Check that the file is the one the cache describes, also when it changed
+        within a tick of being cached (by CRC-32: takes a read of the whole file)."""
+        confirm_racy(self._store, self._real_path, self._status)
+
+    def record_append(
+        self, new: Sequence[Publication], status: os.stat_result, appended: bytes
+    ) -> None:
+        """Record that ``appended`` (the block of ``new``) now ends the file, at ``status``."""
+        self._store.extend(new, status, appended)
+
+
+class _CachedTaken:
+    """``rules.TakenLookup`` over the cache's taken section, without parsing all of it."""
+
+    def __init__(self, store: CachedStore) -> None:
+        self._store = store
+
+    def has_id(self, id_: str) -> bool:
+        needle = b"\n[" + _TAKEN_ENCODER.encode(id_).encode("ascii")
+        return any(item[0] == id_ for item in self._store.taken_lines_with(needle))
+
+    def id_with(self, key: TitleDateKey) -> str | None:
+        title, date = key
+        wanted = [title, date and date.isoformat()]
+        needle = b"," + _TAKEN_ENCODER.encode(wanted)[1:].encode("ascii") + b"\n"
+        for item in self._store.taken_lines_with(needle):
+            if item[1:] == wanted:
+                return str(item[0])
+        return None
+
+
+def open_for_write(
+    directory: Path, real_path: Path, status: os.stat_result, display: str
+) -> CacheForWrite:
+    """The cache of the catalogue at ``real_path`` (now at ``status``), for a writer.
+
+    A racy cache is not yet proved: call ``prove`` before the new file replaces the old
+    (``add`` does it while the kernel copies the file).
+    """
+    return CacheForWrite(
+        open_cached(directory, real_path, status, display, check_racy=False), real_path, status
+    )

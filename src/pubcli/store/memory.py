@@ -113,6 +113,12 @@ SMALL_CATALOGUE = 64 * 1024
 """Below this size (bytes) a catalogue is parsed on every call and never cached."""
 
 
+def worth_caching(size: int) -> bool:
+    """Whether a catalogue of ``size`` bytes has a cache: parsing a small file is quicker
+    than opening its cache (the one place that decides it, for readers and writers)."""
+    return size >= SMALL_CATALOGUE
+
+
 def open_store(
     path: Path, display: str, cache_directory: Path | None, *, trust_cache: bool = True
 ) -> Store:
@@ -128,6 +134,7 @@ def open_store(
         load_catalogue,
         parse_toml,
         read_bytes,
+        stamp_of,
     )
 
     real_path = Path(os.path.realpath(path))
@@ -135,8 +142,7 @@ def open_store(
         status = os.stat(real_path)
     except OSError:
         status = None
-    # Parsing a small file is quicker than opening its cache: keep none.
-    if cache_directory is None or status is None or status.st_size < SMALL_CATALOGUE:
+    if cache_directory is None or status is None or not worth_caching(status.st_size):
         return MemoryStore(load_catalogue(path, display))
     from pubcli.store import cache
 
@@ -151,7 +157,7 @@ def open_store(
     document = parse_toml(text, display)
     catalogue = check_document(document, text, display)
     with contextlib.suppress(OSError, ValueError):
-        if cache.stamp_of(os.stat(real_path)) == cache.stamp_of(status):
+        if stamp_of(os.stat(real_path)) == stamp_of(status):
             cache.write_cache(
                 cache_directory, real_path, status, data, started, text, document, catalogue
             )

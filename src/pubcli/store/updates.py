@@ -1,0 +1,112 @@
+"""Writes to a catalogue that keep its cache warm: ``add`` now, ``edit`` and ``remove`` next.
+
+A write takes the catalogue's lock (``catalogue.writer``), asks the cache only through
+``cache.open_for_write`` and ``cache.write_cache``, and checks new entries with
+``rules.collisions``, whether the taken ids and titles come from the cache or the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pubcli.catalogue import writer
+from pubcli.catalogue.loader import check_document, decode
+from pubcli.catalogue.rules import collisions
+from pubcli.errors import InvalidInputError
+from pubcli.model import Publication
+from pubcli.store import cache
+from pubcli.store.memory import worth_caching
+
+
+def add_publications(
+    path: Path, display: str, new: Sequence[Publication], cache_directory: Path | None = None
+) -> None:
+    """Add ``new`` to the end of the catalogue at ``path``: locked, checked, atomic.
+
+    With a current cache the file is neither read nor parsed: collisions are checked
+    against the cache, the new block is parsed on its own, and the file is copied in the
+    kernel. Otherwise the whole file is read, and the whole result parsed and checked.
+    No ``cache_directory``: no cache is read or written.
+    """
+    with writer.writing(path, display) as target:
+        with contextlib.suppress(OSError):
+            if not worth_caching(os.stat(target.real_path).st_size):
+                cache_directory = None
+        if cache_directory is not None and _add_with_cache(target, display, new, cache_directory):
+            return
+        plan = writer.plan_append(writer.read_bytes(target), display, new)
+        content, document = writer.verify(plan, display, new)
+        written = writer.replace_atomically(target, lambda temp: temp.write(content))
+        if cache_directory is not None:
+            _cache_after_write(target, display, content, document, written, cache_directory)
+
+
+def _add_with_cache(
+    target: writer.Target, display: str, new: Sequence[Publication], directory: Path
+) -> bool:
+    """Append using the cache instead of reading the file; False if the cache cannot serve."""
+    try:
+        status = os.stat(target.real_path)
+        cached = cache.open_for_write(directory, target.real_path, status, display)
+        if not cached.append_info.appendable:
+            return False
+        problems = collisions(new, cached.taken)
+        if problems:
+            cached.prove()  # refuse only on the word of a cache proved to be current
+    except (OSError, cache.CacheInvalidError):
+        return False
+    if problems:
+        raise InvalidInputError(problems)
+    info = cached.append_info
+    appended = (info.separator + writer.render_block(new, info.newline)).encode("utf-8")
+    writer.check_block(appended, display, new)
+    # A racy cache is proved against the file by CRC while the kernel copies it.
+    failures: list[Exception] = []
+
+    def prove() -> None:
+        try:
+            cached.prove()
+        except cache.CacheInvalidError as error:
+            failures.append(error)
+
+    proof = threading.Thread(target=prove, daemon=True)
+    proof.start()
+
+    def confirm() -> None:
+        proof.join()
+        if failures:
+            raise writer.ChangedMeanwhile
+
+    try:
+        written = writer.append_copy(target, status, appended, before_rename=confirm)
+    finally:
+        proof.join()
+    if written is None:
+        return False
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError, cache.CacheInvalidError):
+        cached.record_append(new, written, appended)
+    return True
+
+
+def _cache_after_write(
+    target: writer.Target,
+    display: str,
+    content: bytes,
+    document: dict[str, Any],
+    written: os.stat_result,
+    directory: Path,
+) -> None:
+    """Keep the cache warm after a write that read the whole file."""
+    started = time.time_ns()
+    text = decode(content, display)
+    catalogue = check_document(document, text, display)
+    with contextlib.suppress(OSError, ValueError):
+        cache.write_cache(
+            directory, target.real_path, written, content, started, text, document, catalogue
+        )
