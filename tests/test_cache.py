@@ -6,16 +6,19 @@ import datetime
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pubcli.catalogue.loader import load_catalogue
+from pubcli.errors import InvalidInputError
 from pubcli.model import Publication
 from pubcli.store.cache import CachedStore, open_cached
 from pubcli.store.memory import MemoryStore, Store, open_store
 from pubcli.store.query import SORT_KEYS, Criteria
+from pubcli.store.stats import FACETS
 from pubcli.store.updates import add_publications
 from tests.conftest import Outcome, entry, run_process
 from tests.conftest import publications as publication_strategy
@@ -298,3 +301,87 @@ def test_facet_values_rank_alike_from_memory_and_cache(isolated: Path) -> None:
     store = cached(path, isolated / "cache")
     assert fresh(path).facet_values("component") == ["A", "b"]
     assert store.facet_values("component") == ["A", "b"]
+
+
+# Random catalogues with invalid entries: ids and titles from small pools so that they
+# collide, titles with a newline or NUL, datetimes for dates, facets differing in case.
+raw_entry_strategy = st.fixed_dictionaries(
+    {
+        "id_": st.sampled_from(["a", "b", "c-1", "d", "Bad Id"]),
+        "title": st.sampled_from(
+            ["Storm Report", "storm  REPORT", "Storm\nReport", "Fire", "nul\x00x", "Été", " "]
+        ),  # fmt: skip
+        "type_": st.sampled_from(["x", "X", "Letter"]),
+        "date": st.sampled_from([None, "2020-01-01", "2020-01-01T10:00:00", "2021-05-05"]),
+        "components": st.lists(st.sampled_from(["ICE", "ice", "b", "B", "é", "É"]), max_size=2),
+        "topics": st.lists(st.sampled_from(["a", "A", "Fire"]), max_size=2),
+        "summary": st.sampled_from([None, "", "fire\nstorm", "x\x00y"]),
+    }
+)
+new_publication_strategy = st.builds(
+    Publication,
+    id=st.sampled_from(["a", "b", "c-1", "new", "newer"]),
+    title=st.sampled_from(["Storm Report", "STORM report", "Fire", "nul x", "Fresh"]),
+    type=st.sampled_from(["x", "X", "Letter"]),
+    date=st.sampled_from([None, datetime.date(2020, 1, 1), datetime.date(2021, 5, 5)]),
+    components=st.lists(st.sampled_from(["ICE", "ice", "b", "É"]), min_size=1, max_size=2).map(
+        tuple
+    ),
+    topics=st.lists(st.sampled_from(["a", "A", "Fire"]), max_size=2).map(tuple),
+)
+
+
+def everything(store: Store, queries: list[Criteria]) -> list[object]:
+    """Every answer of the ``Store`` protocol, for every query, sort order and facet."""
+    every = range(len(store))
+    results: list[object] = [list(store.problems), len(store), store.all_ids()]
+    results += [store.ids(every), store.records(every), store.publications(every)]
+    results += [store.facet_values(facet) for facet in FACETS]
+    for criteria in queries:
+        selected = store.select(criteria)
+        results.append(selected)
+        for key in SORT_KEYS:
+            for reverse in (False, True):
+                ordered = store.order(selected, key, reverse=reverse)
+                results += [ordered, store.ids(ordered), store.records(ordered)]
+    return results
+
+
+def add_verdict(path: Path, new: list[Publication], directory: Path | None) -> list[str]:
+    """The problems of an add (none when it was done)."""
+    try:
+        add_publications(path, "c", new, directory)
+    except InvalidInputError as error:
+        return error.problems
+    return []
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(raw_entry_strategy, max_size=10),
+    st.lists(new_publication_strategy, min_size=1, max_size=3),
+    st.lists(criteria_strategy, min_size=1, max_size=2),
+)
+def test_invalid_entries_change_no_answer_and_no_verdict_of_add(
+    isolated: Path, raws: list[dict[str, Any]], new: list[Publication], queries: list[Criteria]
+) -> None:
+    """With invalid, duplicate and case-differing entries in the file, the cached store
+    answers every question as a fresh parse, and add gives the same verdict and the same
+    file with the cache as without it; after the add, the answers are still equal."""
+    text = "# random\n" + "\n".join(entry(**raw) for raw in raws)
+    with_cache, without = isolated / "one" / "cat.toml", isolated / "two" / "cat.toml"
+    for path in (with_cache, without):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    directory = isolated / "cache"
+    assert everything(cached(with_cache, directory), queries) == everything(
+        fresh(without), queries
+    )
+    verdict = add_verdict(with_cache, new, directory)
+    assert verdict == add_verdict(without, new, None)
+    assert with_cache.read_bytes() == without.read_bytes()
+    assert everything(cached(with_cache, directory), queries) == everything(
+        fresh(without), queries
+    )

@@ -126,19 +126,23 @@ def _record_line(publication: Publication) -> bytes:
 _TAKEN_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
+def _taken_line(id_: str, key: TitleDateKey | None) -> str:
+    """One line of the taken section: ``[id]`` or ``[id,title key,date or null]``, as
+    the JSON encoder writes it (strings encoded one by one: a fifth of the time)."""
+    encode = _TAKEN_ENCODER.encode
+    if key is None:
+        return f"[{encode(id_)}]\n"
+    title, date = key
+    return f"[{encode(id_)},{encode(title)},{encode(date.isoformat()) if date else 'null'}]\n"
+
+
 def _taken_lines(raw_entries: Sequence[Any]) -> bytes:
-    """What each entry takes from new entries (``rules.taken_by``), one JSON line each:
-    ``[id]`` or ``[id, title key, date or null]``. JSON keeps any title whole."""
+    """What each entry takes from new entries (``rules.taken_by``), one JSON line each.
+    JSON keeps any title whole (a newline or NUL in it included)."""
     from pubcli.catalogue.rules import taken_by
 
-    lines = []
-    for raw in raw_entries:
-        taken = taken_by(raw)
-        if taken is not None:
-            id_, key = taken
-            item = [id_] if key is None else [id_, key[0], key[1] and key[1].isoformat()]
-            lines.append(_TAKEN_ENCODER.encode(item) + "\n")
-    return "".join(lines).encode("ascii")
+    taken = (taken_by(raw) for raw in raw_entries)
+    return "".join(_taken_line(*item) for item in taken if item is not None).encode("ascii")
 
 
 def _data_sections(publications: Sequence[Publication], first_record: int) -> dict[str, bytes]:
@@ -732,13 +736,13 @@ class _CachedTaken:
         self._store = store
 
     def has_id(self, id_: str) -> bool:
-        needle = b"\n[" + _TAKEN_ENCODER.encode(id_).encode("ascii")
+        needle = b"\n" + _taken_line(id_, None)[:-2].encode("ascii")  # "\n[" + id
         return any(item[0] == id_ for item in self._store.taken_lines_with(needle))
 
     def id_with(self, key: TitleDateKey) -> str | None:
-        title, date = key
-        wanted = [title, date and date.isoformat()]
-        needle = b"," + _TAKEN_ENCODER.encode(wanted)[1:].encode("ascii") + b"\n"
+        # Every line with this key ends with what follows '[""' in a line with no id.
+        needle = _taken_line("", key)[3:].encode("ascii")
+        wanted = [key[0], key[1] and key[1].isoformat()]
         for item in self._store.taken_lines_with(needle):
             if item[1:] == wanted:
                 return str(item[0])
