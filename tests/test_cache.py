@@ -385,3 +385,18 @@ def test_invalid_entries_change_no_answer_and_no_verdict_of_add(
     assert everything(cached(with_cache, directory), queries) == everything(
         fresh(without), queries
     )
+
+
+@pytest.mark.parametrize("no_cache", [(), ("--no-cache",)])
+def test_an_existing_id_in_a_message_is_shown_escaped(
+    cli: Cli, make_catalogue: Callable[..., Path], no_cache: tuple[str, ...]
+) -> None:
+    """An invalid entry's id may hold an escape: add names it visibly escaped."""
+    make_catalogue(entry("x\x1by", "Taken", date="2020-01-01"), entry("ok", "Fine"))
+    assert cli("list", "-f", "ids").code == 0  # builds the cache
+    flags = ("--title", "TAKEN", "--date", "2020-01-01", "--type", "T", "--component", "X")
+    result = cli("add", *flags, *no_cache)
+    assert (result.code, result.err) == (
+        2,
+        "error: 'taken': the same title and date are already in the catalogue as 'x\\x1by'\n",
+    )
