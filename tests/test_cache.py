@@ -26,12 +26,6 @@ from tests.conftest import publications as publication_strategy
 Cli = Callable[..., Outcome]
 
 
-@pytest.fixture(autouse=True)
-def cache_every_size(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests use small catalogues; by default those are never cached."""
-    monkeypatch.setattr("pubcli.store.memory.SMALL_CATALOGUE", 0)
-
-
 def answers(store: Store, criteria: Criteria) -> list[tuple[str, list[str], list[Publication]]]:
     """Everything a query can ask of a store, for every sort order."""
     selected = store.select(criteria)
@@ -262,24 +256,24 @@ def test_open_cached_refuses_a_cache_of_another_file(isolated: Path) -> None:
         open_cached(isolated / "cache", two.resolve(), two.stat(), "c")
 
 
-def test_small_catalogues_are_not_cached(
-    cli: Cli, make_catalogue: Callable[..., Path], isolated: Path, monkeypatch: pytest.MonkeyPatch
+def test_the_smallest_catalogue_is_cached_and_no_cache_writes_none(
+    cli: Cli, make_catalogue: Callable[..., Path], isolated: Path
 ) -> None:
-    """Below the threshold a catalogue is simply parsed: no cache files appear."""
-    monkeypatch.setattr("pubcli.store.memory.SMALL_CATALOGUE", 64 * 1024)
+    """A one-entry catalogue gets a cache too; --no-cache neither reads nor writes one."""
     make_catalogue(entry("a", "Alpha"))
-    assert cli("list", "-f", "ids").out == "a\n"
-    assert cli("add", "--title", "New", "--type", "T", "--component", "X").code == 0
+    assert cli("list", "-f", "ids", "--no-cache").out == "a\n"
+    assert cli("add", "--title", "New", "--type", "T", "--component", "X", "--no-cache").code == 0
     assert not (isolated / ".cache").exists()
+    assert cli("list", "-f", "ids").out == "a\nnew\n"
+    assert any((isolated / ".cache" / "pubcli").glob("*.json"))
 
 
 def test_add_refuses_a_title_and_date_of_an_invalid_entry_with_the_cache_too(
-    cli: Cli, make_catalogue: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+    cli: Cli, make_catalogue: Callable[..., Path]
 ) -> None:
     """An invalid entry's multi-line title still takes its title and date, cached or not."""
     from bench.synth import catalogue_text
 
-    monkeypatch.setattr("pubcli.store.memory.SMALL_CATALOGUE", 64 * 1024)
     storm = '[[publications]]\nid = "storm"\ntitle = """Storm\nReport"""\ndate = 2020-01-01\n'
     path = make_catalogue(catalogue_text(300), storm)
     assert path.stat().st_size >= 64 * 1024

@@ -7,12 +7,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pubcli.catalogue.rules import Taken, collisions, validate_entry
+from pubcli.catalogue.rules import Taken, collisions, parse_iso_date, validate_entry
 from pubcli.catalogue.slug import slugify
 from pubcli.errors import InvalidInputError
 from pubcli.model import Publication
 from pubcli.safe_text import one_line
-from pubcli.store.query import parse_iso_date
 
 # In JSON these values mean "absent", so that pubcli's own JSON output can be added back.
 _EMPTY_MEANS_ABSENT: dict[str, object] = {"date": None, "url": None, "summary": "", "topics": []}

@@ -77,6 +77,16 @@ def _check_id(value: object) -> list[str]:
     return []
 
 
+def parse_iso_date(text: str) -> datetime.date | None:
+    """Parse a full ``YYYY-MM-DD`` date, or return None when it is not a real one."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def _check_date(value: object) -> list[str]:
     # datetime is a subclass of date; a TOML datetime is not a catalogue date.
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):

@@ -332,6 +332,24 @@ def append_copy(
         return None
 
 
+def append_to_content(
+    target: Target, expected: os.stat_result, content: bytes, appended: bytes
+) -> os.stat_result | None:
+    """Replace the file by ``content`` (its bytes, already read) with ``appended`` after.
+
+    Returns the new file's status, or None if the file is no longer as ``expected``.
+    """
+
+    def fill(temp: BinaryIO) -> None:
+        temp.write(content)
+        temp.write(appended)
+
+    try:
+        return replace_atomically(target, fill, expected=expected)
+    except ChangedMeanwhile:
+        return None
+
+
 def _fsync_directory(directory: Path) -> None:
     descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:

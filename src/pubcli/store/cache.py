@@ -722,6 +722,17 @@ class CacheForWrite:
         within a tick of being cached (by CRC-32: takes a read of the whole file)."""
         confirm_racy(self._store, self._real_path, self._status)
 
+    @property
+    def needs_proof(self) -> bool:
+        """Whether the file changed too recently to be trusted by its stamp alone."""
+        return self._store.racy
+
+    def prove_content(self, content: bytes) -> None:
+        """Check that ``content``, just read from the file, is what the cache describes."""
+        if len(content) != self._status.st_size or zlib.crc32(content) != self._store.content_crc:
+            raise CacheInvalidError("the catalogue changed within its mtime")
+        self._store.settle(self._status)
+
     def record_append(
         self, new: Sequence[Publication], status: os.stat_result, appended: bytes
     ) -> None:

@@ -109,16 +109,6 @@ class MemoryStore:
         return [value for value, _ in count_by(self._publications, facet)]
 
 
-SMALL_CATALOGUE = 64 * 1024
-"""Below this size (bytes) a catalogue is parsed on every call and never cached."""
-
-
-def worth_caching(size: int) -> bool:
-    """Whether a catalogue of ``size`` bytes has a cache: parsing a small file is quicker
-    than opening its cache (the one place that decides it, for readers and writers)."""
-    return size >= SMALL_CATALOGUE
-
-
 def open_store(
     path: Path, display: str, cache_directory: Path | None, *, trust_cache: bool = True
 ) -> Store:
@@ -142,7 +132,9 @@ def open_store(
         status = os.stat(real_path)
     except OSError:
         status = None
-    if cache_directory is None or status is None or not worth_caching(status.st_size):
+    # Every catalogue is cached, the smallest too: answering from the cache imports
+    # neither tomli nor the model (dataclasses), which costs more than a small parse.
+    if cache_directory is None or status is None:
         return MemoryStore(load_catalogue(path, display))
     from pubcli.store import cache
 

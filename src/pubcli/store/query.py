@@ -42,16 +42,6 @@ def parse_date_bound(text: str, *, end: bool, option: str) -> datetime.date:
         raise UsageError(f"{problem} (no such date)") from None
 
 
-def parse_iso_date(text: str) -> datetime.date | None:
-    """Parse a full ``YYYY-MM-DD`` date, or return None when it is not a real one."""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return None
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def fold(text: str) -> str:
     """Text as ``--text`` compares it: casefolded, and canonically equivalent spellings
     (NFC ``é`` and NFD ``e`` + U+0301) made one: NFD, casefold, NFC. The last casefold

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +20,6 @@ from pubcli.catalogue.rules import collisions
 from pubcli.errors import InvalidInputError
 from pubcli.model import Publication
 from pubcli.store import cache
-from pubcli.store.memory import worth_caching
 
 
 def add_publications(
@@ -35,9 +33,6 @@ def add_publications(
     No ``cache_directory``: no cache is read or written.
     """
     with writer.writing(path, display) as target:
-        with contextlib.suppress(OSError):
-            if not worth_caching(os.stat(target.real_path).st_size):
-                cache_directory = None
         if cache_directory is not None and _add_with_cache(target, display, new, cache_directory):
             return
         plan = writer.plan_append(writer.read_bytes(target), display, new)
@@ -66,27 +61,17 @@ def _add_with_cache(
     info = cached.append_info
     appended = (info.separator + writer.render_block(new, info.newline)).encode("utf-8")
     writer.check_block(appended, display, new)
-    # A racy cache is proved against the file by CRC while the kernel copies it.
-    failures: list[Exception] = []
-
-    def prove() -> None:
+    if cached.needs_proof:
+        # The file changed within a tick of being cached: prove the cache by the very
+        # bytes that are then written, so that the file is read once.
+        content = writer.read_bytes(target)
         try:
-            cached.prove()
-        except cache.CacheInvalidError as error:
-            failures.append(error)
-
-    proof = threading.Thread(target=prove, daemon=True)
-    proof.start()
-
-    def confirm() -> None:
-        proof.join()
-        if failures:
-            raise writer.ChangedMeanwhile
-
-    try:
-        written = writer.append_copy(target, status, appended, before_rename=confirm)
-    finally:
-        proof.join()
+            cached.prove_content(content)
+        except cache.CacheInvalidError:
+            return False
+        written = writer.append_to_content(target, status, content, appended)
+    else:
+        written = writer.append_copy(target, status, appended)
     if written is None:
         return False
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError, cache.CacheInvalidError):
