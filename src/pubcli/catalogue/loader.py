@@ -262,12 +262,13 @@ def append_info(text: str, appendable: bool) -> AppendInfo:
     return AppendInfo(appendable, newline, separator)
 
 
-Stamp = tuple[int, int, int, int]
+Stamp = tuple[int, int, int, int, int]
 
 
 def stamp_of(status: os.stat_result) -> Stamp:
-    """What identifies one state of a file: size, mtime in ns, inode, device."""
-    return (status.st_size, status.st_mtime_ns, status.st_ino, status.st_dev)
+    """What identifies one state of a file: size, mtime and ctime in ns, inode, device.
+    No user tool can set a ctime back: an edit whose mtime was restored still shows."""
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev)
 
 
 def _key_line(text: str, key: str) -> int:

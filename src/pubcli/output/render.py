@@ -45,7 +45,11 @@ def count_caption(count: int) -> str:
 def _cell(publication: Record, column: str) -> Text:
     text = cell_text(publication, column)
     if column == "url" and text:
-        return Text(one_line(text), style=Style(link=text))
+        shown = one_line(text)
+        # A link target goes to the terminal inside an escape sequence: only one that
+        # needs no escaping and holds no space is given (else the text alone is shown).
+        linked = shown == text and not any(c.isspace() for c in text)
+        return Text(shown, style=Style(link=text) if linked else "")
     if column == "summary":
         return Text(escape_controls(text))
     return Text(one_line(text))

@@ -6,12 +6,22 @@ ids and titles taken (for ``add``), and one precomputed permutation per sort ord
 It holds results of the functions the in-memory store uses (``query.sort_key``,
 ``query.fold_facet``, ``stats.count_by``, ``rules.taken_by``), never a copy of their logic.
 Nothing read from it is executed (no pickle): sections are bytes, arrays of integers and
-JSON, each checked against the length and CRC-32 that the manifest gives.
+JSON. Every byte read is checked before it is believed: the manifest gives each section's
+length and a CRC-32 per ``CHUNK`` bytes, and a mapped section checks each chunk the first
+time a query reads from it (so a warm query costs what it reads, not the whole cache).
 
-The manifest carries the catalogue's size, mtime (ns), inode and device; any difference
-makes the cache stale. A catalogue changed within ``RACY_WINDOW_NS`` of being read could
-change again without its mtime moving, so such a cache is only trusted after the file's
-CRC-32 matches (as git treats "racily clean" index entries).
+The manifest carries the catalogue's size, mtime and ctime (ns), inode and device; any
+difference makes the cache stale. ctime cannot be set back by any user tool, so a
+same-size edit whose mtime was restored (``touch -r``, ``cp -p``, tar) is seen. A file
+changed within a timestamp tick of being cached could change again without its stamp
+moving, so such a cache is "racily clean" and only trusted after the file's CRC-32
+matches (git's rule); on a file system with whole-second timestamps the tick is taken as
+two seconds (FAT's).
+
+The cache directory is private (0700, files 0600): a directory or file not owned by the
+user, or writable by group or others, is not used and not written (as ssh treats its
+keys). Files are opened without following symlinks and written only as new files, then
+renamed: nothing is ever written into an existing cache file.
 
 Every failure here means "no cache": the caller falls back to parsing the file.
 
@@ -26,20 +36,25 @@ from __future__ import annotations
 import bisect
 import contextlib
 import datetime
+import functools
 import json
+import math
 import mmap
 import os
+import re
+import stat
 import sys
 import time
 import zlib
 from array import array
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, ParamSpec, TypeVar, cast
 
 from pubcli import __version__
 from pubcli.catalogue.loader import AppendInfo, stamp_of
 from pubcli.catalogue.problems import Problem
+from pubcli.safe_text import one_line
 from pubcli.store.query import (
     SORT_KEYS,
     Criteria,
@@ -62,10 +77,25 @@ if TYPE_CHECKING:
 CACHE_FORMAT = 5
 NO_CACHE_ENV = "PUBCLI_NO_CACHE"
 RACY_WINDOW_NS = 100_000_000
+"""The timestamp tick assumed for a file system with sub-second timestamps (generous: the
+kernel stamps files from a clock that ticks every few milliseconds)."""
+COARSE_TICK_NS = 2_000_000_000
+"""The tick assumed when a timestamp is a whole second: FAT's two seconds."""
+CHUNK = 64 * 1024
+"""Each section is checked in chunks of this many bytes, each with its CRC-32."""
+_MAX_MANIFEST = 64 * 1024 * 1024
+_MAX_LENGTH = 1 << 40  # no real section comes near: a larger length is a crafted one
+_TOKEN_PATTERN = re.compile(r"[0-9a-f]{16}")
+# Every character that rules.ID_PATTERN allows (a test checks): an id from the cache
+# holding another is from a crafted cache, and is never printed.
+_ID_CHARACTERS = b"abcdefghijklmnopqrstuvwxyz0123456789-"
 _FEW = 256  # up to this many results are sorted by their records, not the permutation
 _ENTRY_END = b"\x01"  # valid catalogue text never holds a control character
 _FIELD_END = b"\x00"
 _LIST_SEPARATOR = b"\x1f"
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class CacheInvalidError(Exception):
@@ -88,6 +118,21 @@ def cache_directory(environ: Mapping[str, str]) -> Path | None:
     return Path(home) / ".cache" / "pubcli"
 
 
+def timestamp_tick_ns(status: os.stat_result) -> int:
+    """How coarse the file's timestamps may be: a whole-second mtime or ctime suggests a
+    file system that keeps seconds only (be conservative: FAT keeps two)."""
+    if status.st_mtime_ns % 1_000_000_000 == 0 or status.st_ctime_ns % 1_000_000_000 == 0:
+        return COARSE_TICK_NS
+    return RACY_WINDOW_NS
+
+
+def is_racy(status: os.stat_result, now_ns: int) -> bool:
+    """Whether a change of the file at ``status`` made after ``now_ns`` could leave its
+    stamp unchanged: its mtime or ctime is within a tick of ``now_ns`` (git's rule)."""
+    newest = max(status.st_mtime_ns, status.st_ctime_ns)
+    return newest > now_ns - timestamp_tick_ns(status)
+
+
 def _key(real_path: Path) -> str:
     # Two paths sharing a key only evict each other's cache: the manifest names its path.
     # (zlib is loaded anyway; hashlib would load OpenSSL on every call.)
@@ -97,6 +142,123 @@ def _key(real_path: Path) -> str:
 
 def _token() -> str:
     return os.urandom(8).hex()
+
+
+# --- private files --------------------------------------------------------------------
+
+_NOFOLLOW = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+def _private(status: os.stat_result) -> bool:
+    """Owned by this user and writable by no one else (what ssh asks of its keys)."""
+    return status.st_uid == os.geteuid() and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _usable_directory(directory: Path) -> bool:
+    """Whether ``directory`` exists and is private: else the cache is neither read nor written."""
+    try:
+        status = os.stat(directory)
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISDIR(status.st_mode) and _private(status)
+
+
+def _prepare_directory(directory: Path) -> None:
+    """Create ``directory`` (and missing parents) 0700; refuse one that is not private.
+
+    A private directory that others may read (made by an earlier version) is made 0700.
+    """
+    missing = []
+    path = directory
+    while not os.path.lexists(path) and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(path, 0o700)
+    if not _usable_directory(directory):
+        # An OSError, as any other reason the cache cannot be written.
+        raise PermissionError(f"{directory} is not a private directory")
+    if os.stat(directory).st_mode & 0o077:
+        os.chmod(directory, 0o700)
+
+
+def _open_private(path: Path) -> int:
+    """A descriptor of the cache file at ``path`` for reading: a private regular file,
+    never through a symlink and never blocking on a planted FIFO."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW)
+    except (OSError, ValueError) as error:
+        raise CacheInvalidError(str(error)) from None
+    status = os.fstat(descriptor)
+    if not (stat.S_ISREG(status.st_mode) and _private(status)):
+        os.close(descriptor)
+        raise CacheInvalidError(f"{path.name} is not a private file")
+    return descriptor
+
+
+def _create_private(path: Path) -> int:
+    """A descriptor of a new file at ``path`` (0600) for writing: fails if anything is there."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+
+
+def _chunk_crcs(data: bytes | memoryview, crc: int = 0, filled: int = 0) -> list[int]:
+    """The CRC-32 of each ``CHUNK`` bytes of ``data``. To extend a section, ``filled``
+    bytes of its last chunk (whose CRC is ``crc``) are already there: that chunk's CRC is
+    continued first."""
+    crcs = []
+    position = 0
+    if filled:
+        position = CHUNK - filled
+        crcs.append(zlib.crc32(data[:position], crc))
+    with memoryview(data) as view:
+        for start in range(position, len(view), CHUNK):
+            crcs.append(zlib.crc32(view[start : start + CHUNK]))
+    return crcs
+
+
+def _copy(source: BinaryIO, target: BinaryIO, length: int) -> None:
+    """Copy ``length`` bytes, in the kernel where it can."""
+    copied = 0
+    with contextlib.suppress(OSError, AttributeError):
+        while copied < length:
+            done = os.copy_file_range(source.fileno(), target.fileno(), length - copied)
+            if not done:
+                break
+            copied += done
+    source.seek(copied)
+    target.seek(copied)
+    while copied < length:
+        part = source.read(min(length - copied, 1 << 20))
+        if not part:
+            raise CacheInvalidError("a section ended early")
+        target.write(part)
+        copied += len(part)
+
+
+def _no_cache_on_failure(method: Callable[P, R]) -> Callable[P, R]:
+    """Any failure while reading the cache (whatever a crafted file can provoke) means
+    "no cache": ``CacheInvalidError``, never another error."""
+
+    @functools.wraps(method)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except CacheInvalidError:
+            raise
+        except (
+            ArithmeticError,
+            LookupError,
+            TypeError,
+            ValueError,
+            OSError,
+            MemoryError,
+            RecursionError,
+            BufferError,
+        ) as error:
+            raise CacheInvalidError(f"{type(error).__name__}: {error}") from None
+
+    return checked
 
 
 # --- building -------------------------------------------------------------------------
@@ -190,8 +352,13 @@ def _order_sections(publications: Sequence[Publication]) -> dict[str, bytes]:
     return {f"order-{key}": permutation(key) for key in SORT_KEYS}
 
 
+Described = list[Any]
+"""How the manifest describes a section: ``[length, [CRC-32 of each CHUNK]]``."""
+
+
 class _Writer:
-    """Writes the files of one cache entry; the manifest last, atomically."""
+    """Writes the files of one cache entry, each a new private file; the manifest last,
+    renamed into place. An existing cache file is never opened for writing."""
 
     def __init__(self, directory: Path, key: str) -> None:
         self.directory = directory
@@ -200,20 +367,43 @@ class _Writer:
     def section_path(self, generation: str, name: str) -> Path:
         return self.directory / f"{self.key}.{generation}.{name}"
 
+    def _write_new(self, path: Path, parts: Sequence[bytes]) -> None:
+        descriptor = _create_private(path)
+        with open(descriptor, "wb") as file:
+            for part in parts:
+                file.write(part)
+
     def write_sections(
         self, generation: str, sections: Mapping[str, bytes]
-    ) -> dict[str, list[int]]:
+    ) -> dict[str, Described]:
         described = {}
         for name, data in sections.items():
-            self.section_path(generation, name).write_bytes(data)
-            described[name] = [len(data), zlib.crc32(data)]
+            self._write_new(self.section_path(generation, name), [data])
+            described[name] = [len(data), _chunk_crcs(data)]
         return described
+
+    def extend_section(
+        self, name: str, old: tuple[str, Described], generation: str, extra: bytes
+    ) -> Described:
+        """Write section ``name`` of ``generation``: that of ``old`` (its generation and
+        description) followed by ``extra``. The old bytes are copied, not trusted: a
+        reader checks them against the CRCs carried over."""
+        old_generation, (length, crcs) = old
+        with open(_open_private(self.section_path(old_generation, name)), "rb") as source:
+            if os.fstat(source.fileno()).st_size != length:
+                raise CacheInvalidError(f"section {name} has the wrong length")
+            with open(_create_private(self.section_path(generation, name)), "wb") as target:
+                _copy(source, target, length)
+                target.write(extra)
+        filled = length % CHUNK
+        kept = crcs[:-1] if filled else crcs
+        return [length + len(extra), kept + _chunk_crcs(extra, crcs[-1] if filled else 0, filled)]
 
     def write_manifest(self, manifest: Mapping[str, Any]) -> None:
         path = self.directory / f"{self.key}.json"
         temp = self.directory / f".{self.key}.{_token()}.tmp"
         try:
-            temp.write_text(json.dumps(manifest), encoding="utf-8")
+            self._write_new(temp, [json.dumps(manifest).encode("utf-8")])
             os.replace(temp, path)
         finally:
             with contextlib.suppress(OSError):
@@ -244,7 +434,7 @@ def write_cache(
 
     raw_entries = entries_of(document, catalogue.path)
     info = append_info(text, appendable(text, raw_entries))
-    directory.mkdir(parents=True, exist_ok=True)
+    _prepare_directory(directory)
     writer = _Writer(directory, _key(real_path))
     generation, order_generation = _token(), _token()
     publications = catalogue.publications
@@ -270,7 +460,7 @@ def write_cache(
             "catalogue": os.fsdecode(real_path),
             "stamp": list(stamp_of(status)),
             "content_crc": zlib.crc32(content),
-            "racy": status.st_mtime_ns > read_started_ns - RACY_WINDOW_NS,
+            "racy": is_racy(status, max(read_started_ns, time.time_ns())),
             "count": len(publications),
             "indexed": len(publications),
             "generation": generation,
@@ -288,10 +478,76 @@ def write_cache(
 # --- reading --------------------------------------------------------------------------
 
 
+def _is_int(value: Any, low: int = 0, high: int = _MAX_LENGTH) -> bool:
+    return type(value) is int and low <= value <= high
+
+
+def _valid_description(value: Any) -> bool:
+    """``[length, [crc, ...]]`` with one CRC per chunk."""
+    return (
+        type(value) is list
+        and len(value) == 2
+        and _is_int(value[0])
+        and type(value[1]) is list
+        and len(value[1]) == math.ceil(value[0] / CHUNK)
+        and all(_is_int(crc, 0, 0xFFFFFFFF) for crc in value[1])
+    )
+
+
+def _valid_manifest(manifest: dict[str, Any]) -> bool:
+    """Whether what the reading side relies on has the right types and bounds."""
+    stamp, indexed = manifest.get("stamp"), manifest.get("indexed")
+    count: Any = manifest.get("count")
+    sections, orders = manifest.get("sections"), manifest.get("orders")
+    problems = manifest.get("problems")
+    return (
+        type(stamp) is list
+        and len(stamp) == 5
+        and all(type(part) is int for part in stamp)
+        and _is_int(manifest.get("content_crc"), 0, 0xFFFFFFFF)
+        and type(manifest.get("racy")) is bool
+        and _is_int(count, 0, 2**31 - 1)
+        and _is_int(indexed, 0, count)
+        and all(
+            type(manifest.get(name)) is str and _TOKEN_PATTERN.fullmatch(manifest[name])
+            for name in ("generation", "order_generation")
+        )
+        and type(sections) is dict
+        and all(_valid_description(value) for value in sections.values())
+        and type(orders) is dict
+        and set(orders) == {f"order-{key}" for key in SORT_KEYS}
+        and all(_valid_description(value) for value in orders.values())
+        and type(problems) is list
+        and all(
+            type(problem) is list
+            and len(problem) == 4
+            and _is_int(problem[0], 0, 2**63)
+            and type(problem[1]) is str
+            and type(problem[2]) is str
+            and type(problem[3]) is bool
+            for problem in problems
+        )
+    )
+
+
+def _is_id(value: Any) -> bool:
+    return (
+        type(value) is str
+        and value.isascii()
+        and not value.encode().translate(None, _ID_CHARACTERS)
+    )
+
+
 def _load_manifest(directory: Path, real_path: Path) -> dict[str, Any]:
+    if not _usable_directory(directory):
+        raise CacheInvalidError("the cache directory is missing or not private")
     try:
-        manifest = json.loads((directory / f"{_key(real_path)}.json").read_text("utf-8"))
-    except (OSError, ValueError) as error:
+        with open(_open_private(directory / f"{_key(real_path)}.json"), "rb") as file:
+            data = file.read(_MAX_MANIFEST + 1)
+        if len(data) > _MAX_MANIFEST:
+            raise ValueError("the manifest is too large")
+        manifest = json.loads(data)
+    except (OSError, ValueError, RecursionError, MemoryError) as error:
         raise CacheInvalidError(str(error)) from None
     if not (
         isinstance(manifest, dict)
@@ -302,7 +558,40 @@ def _load_manifest(directory: Path, real_path: Path) -> dict[str, Any]:
         and manifest.get("catalogue") == os.fsdecode(real_path)
     ):
         raise CacheInvalidError("not a cache of this catalogue and version")
+    if not _valid_manifest(manifest):
+        raise CacheInvalidError("the manifest is damaged")
     return manifest
+
+
+class _MappedSection:
+    """A section mapped, not read, whose chunks are checked against their CRC-32 the first
+    time a read touches them: a query costs what it reads, not the whole section."""
+
+    def __init__(self, path: Path, description: Described, name: str) -> None:
+        length, self._crcs = description
+        self._name = name
+        with open(_open_private(path), "rb") as section:
+            if os.fstat(section.fileno()).st_size != length:
+                raise CacheInvalidError(f"section {name} has the wrong length")
+            self._data: bytes | mmap.mmap = (
+                mmap.mmap(section.fileno(), length, access=mmap.ACCESS_READ) if length else b""
+            )
+        self.length = length
+        self._checked = bytearray(len(self._crcs))
+
+    def read(self, start: int, end: int) -> memoryview:
+        """Bytes ``start`` to ``end``, checked."""
+        if not 0 <= start <= end <= self.length:
+            raise CacheInvalidError(f"section {self._name} is damaged")
+        first, last = start // CHUNK, (end - 1) // CHUNK
+        checked = self._checked
+        view = memoryview(self._data)
+        for chunk in range(first, last + 1):
+            if not checked[chunk]:
+                if zlib.crc32(view[chunk * CHUNK : (chunk + 1) * CHUNK]) != self._crcs[chunk]:
+                    raise CacheInvalidError(f"section {self._name} is damaged")
+                checked[chunk] = 1
+        return view[start:end]
 
 
 class CachedStore:
@@ -313,32 +602,35 @@ class CachedStore:
         self._manifest = manifest
         self._display = display
         self._loaded: dict[str, Any] = {}
-        try:
-            self._count = int(manifest["count"])
-            self._problems = [
-                Problem(display, int(line), str(label), str(message), bool(skips))
-                for line, label, message, skips in manifest["problems"]
-            ]
-        except (KeyError, TypeError, ValueError) as error:
-            raise CacheInvalidError(str(error)) from None
+        self._count = int(manifest["count"])
+        # Text from the cache is escaped like text from the file (a crafted cache).
+        self._problems = [
+            Problem(display, line, one_line(label), one_line(message), skips)
+            for line, label, message, skips in manifest["problems"]
+        ]
 
     # sections
+
+    def _section(self, name: str) -> tuple[Path, Described]:
+        """Where section ``name`` is, and how the manifest describes it."""
+        if name.startswith("order-"):
+            generation, description = self._manifest["order_generation"], self._manifest["orders"]
+        else:
+            generation, description = self._manifest["generation"], self._manifest["sections"]
+        if name not in description:
+            raise CacheInvalidError(f"no section {name}")
+        return self._writer.section_path(generation, name), description[name]
 
     def _bytes(self, name: str) -> bytes:
         if name in self._loaded:
             return self._loaded[name]  # type: ignore[no-any-return]
+        path, (length, crcs) = self._section(name)
         try:
-            if name.startswith("order-"):
-                length, crc = self._manifest["orders"][name]
-                path = self._writer.section_path(self._manifest["order_generation"], name)
-            else:
-                length, crc = self._manifest["sections"][name]
-                path = self._writer.section_path(self._manifest["generation"], name)
-            with open(path, "rb") as section:
-                data = section.read(length)
-        except (OSError, KeyError, TypeError, ValueError) as error:
+            with open(_open_private(path), "rb") as section:
+                data = section.read(length + 1)
+        except OSError as error:
             raise CacheInvalidError(str(error)) from None
-        if len(data) != length or zlib.crc32(data) != crc:
+        if len(data) != length or _chunk_crcs(data) != crcs:
             raise CacheInvalidError(f"section {name} is damaged")
         self._loaded[name] = data
         return data
@@ -364,24 +656,19 @@ class CachedStore:
             self._loaded[key] = values
         return self._loaded[key]  # type: ignore[no-any-return]
 
-    def _view(self, name: str) -> memoryview:
-        """A large section mapped, not read: only the parts a query touches are loaded."""
-        key = f"{name}:view"
+    def _mapped(self, name: str) -> _MappedSection:
+        """A large section mapped, not read: only the chunks a query touches are loaded."""
+        key = f"{name}:mapped"
         if key not in self._loaded:
-            length = self._manifest["sections"][name][0]
-            path = self._writer.section_path(self._manifest["generation"], name)
             try:
-                with open(path, "rb") as section:
-                    if os.fstat(section.fileno()).st_size < length:
-                        raise CacheInvalidError(f"section {name} is truncated")
-                    mapped = (
-                        mmap.mmap(section.fileno(), 0, access=mmap.ACCESS_READ) if length else b""
-                    )
+                self._loaded[key] = _MappedSection(*self._section(name), name)
             except (OSError, ValueError) as error:
                 raise CacheInvalidError(str(error)) from None
-            view = memoryview(mapped)[:length]
-            self._loaded[key] = view.cast("i") if name == "postings" else view
         return self._loaded[key]  # type: ignore[no-any-return]
+
+    def _postings(self, start: int, end: int) -> Sequence[int]:
+        """Entries ``start`` to ``end`` of the postings section, checked."""
+        return self._mapped("postings").read(start * 4, end * 4).cast("i")
 
     def _lines(self, name: str, separator: bytes) -> list[bytes]:
         key = f"{name}:lines"
@@ -401,6 +688,7 @@ class CachedStore:
     def __len__(self) -> int:
         return self._count
 
+    @_no_cache_on_failure
     def select(self, criteria: Criteria) -> list[int]:
         candidates: Sequence[int] = range(self._count)
         if criteria.since is not None or criteria.until is not None:
@@ -465,7 +753,7 @@ class CachedStore:
             word,
             self._bytes("vocab"),
             self._array("vocab_starts", "q", None),
-            self._view("postings"),
+            self._postings,
             self._array("posting_starts", "q", None),
         )
         if found and (found[0] < 0 or found[-1] >= indexed):
@@ -473,6 +761,7 @@ class CachedStore:
         tail = scan(word, self._bytes("tail"), self._array("tail_starts", "q"), _ENTRY_END)
         return found + sorted(indexed + entry for entry in tail)
 
+    @_no_cache_on_failure
     def order(self, indices: Sequence[int], key: str, *, reverse: bool = False) -> list[int]:
         if len(indices) <= _FEW:
             # Sorting a few by their records is cheaper than walking the permutation.
@@ -490,37 +779,43 @@ class CachedStore:
             ordered.reverse()
         return ordered
 
+    @_no_cache_on_failure
     def ids(self, indices: Sequence[int]) -> list[str]:
         if len(indices) <= _FEW and "ids:text" not in self._loaded:
             return [self._record(index)["id"] for index in indices]
         if "ids:text" not in self._loaded:
-            try:
-                lines = self._bytes("ids").decode("utf-8").split("\n")
-            except UnicodeDecodeError as error:
-                raise CacheInvalidError(str(error)) from None
+            data = self._bytes("ids")
+            if data.translate(None, _ID_CHARACTERS + b"\n"):
+                raise CacheInvalidError("section ids holds what no id can")
+            lines = data.decode("ascii").split("\n")
             if len(lines) != self._count + 1 or lines[-1]:
                 raise CacheInvalidError("section ids has the wrong number of entries")
             self._loaded["ids:text"] = lines
         lines = self._loaded["ids:text"]
         return [lines[index] for index in indices]
 
+    @_no_cache_on_failure
     def all_ids(self) -> list[str]:
         return self.ids(range(self._count))
 
+    @_no_cache_on_failure
     def publications(self, indices: Sequence[int]) -> list[Publication]:
         return [self._publication(index) for index in indices]
 
+    @_no_cache_on_failure
     def records(self, indices: Sequence[int]) -> list[Record]:
         return [self._record(index) for index in indices]
 
     def _record(self, index: int) -> Record:
-        records = self._view("records")
+        records = self._mapped("records")
         starts = self._array("record_starts", "q")
-        end = starts[index + 1] if index + 1 < self._count else len(records)
+        end = starts[index + 1] if index + 1 < self._count else records.length
         try:
-            record = json.loads(records[starts[index] : end].tobytes())
+            record = json.loads(bytes(records.read(starts[index], end)))
             if not isinstance(record, dict) or not isinstance(record.get("date"), str | None):
                 raise ValueError("not a record")
+            if not _is_id(record.get("id")):
+                raise ValueError("not an id")
             if record["date"] is not None:
                 datetime.date.fromisoformat(record["date"])
         except (ValueError, KeyError, TypeError, IndexError) as error:
@@ -546,6 +841,7 @@ class CachedStore:
         except (ValueError, KeyError, TypeError, IndexError) as error:
             raise CacheInvalidError(str(error)) from None
 
+    @_no_cache_on_failure
     def facet_values(self, facet: str) -> list[str]:
         return [value for value, _ in self._facet_counts()[facet]]
 
@@ -602,18 +898,19 @@ class CachedStore:
             **_tail_sections(new, sections["tail"][0]),
             "taken": _taken_lines([p.to_toml_table() for p in new]),
         }
-        generation = manifest["generation"]
+        # A new generation: every section written is a new file.
+        old_generation, generation = manifest["generation"], _token()
         for name, extra in data.items():
-            length, crc = sections[name]
-            path = self._writer.section_path(generation, name)
-            with open(path, "r+b") as section:
-                section.truncate(length)  # drop what a killed writer may have left
-                section.seek(length)
-                section.write(extra)
-            sections[name] = [length + len(extra), zlib.crc32(extra, crc)]
+            old = (old_generation, sections[name])
+            sections[name] = self._writer.extend_section(name, old, generation, extra)
+        for name in sections.keys() - data.keys():
+            sections[name] = self._writer.extend_section(
+                name, (old_generation, sections[name]), generation, b""
+            )
         orders = self._extended_orders(new)
         order_generation = _token()
         manifest.update(
+            generation=generation,
             sections=sections,
             orders=self._writer.write_sections(order_generation, orders),
             order_generation=order_generation,
@@ -646,9 +943,10 @@ class CachedStore:
             orders[f"order-{key}"] = permutation.tobytes()
         return orders
 
-    def settle(self, status: os.stat_result) -> None:
-        """Mark a racy cache as clean once its file is old enough to be trusted by stamp."""
-        if time.time_ns() - status.st_mtime_ns > RACY_WINDOW_NS:
+    def settle(self, status: os.stat_result, proved_ns: int) -> None:
+        """Mark a racy cache as clean once its file, proved by content at ``proved_ns``,
+        is old enough to be trusted by its stamp."""
+        if not is_racy(status, proved_ns):
             with contextlib.suppress(OSError):
                 self._writer.write_manifest({**self._manifest, "racy": False})
 
@@ -679,9 +977,12 @@ def open_cached(
     ``confirm_racy`` before relying on it (``add`` does so while it copies the file).
     """
     manifest = _load_manifest(directory, real_path)
-    if manifest.get("stamp") != list(stamp_of(status)):
+    if manifest["stamp"] != list(stamp_of(status)):
         raise CacheInvalidError("the catalogue changed")
-    store = CachedStore(directory, real_path, manifest, display)
+    try:
+        store = CachedStore(directory, real_path, manifest, display)
+    except (ArithmeticError, LookupError, TypeError, ValueError) as error:
+        raise CacheInvalidError(str(error)) from None
     if check_racy:
         confirm_racy(store, real_path, status)
     return store
@@ -690,9 +991,10 @@ def open_cached(
 def confirm_racy(store: CachedStore, real_path: Path, status: os.stat_result) -> None:
     """For a racy cache, prove by CRC-32 that the file is the one it describes."""
     if store.racy:
+        started = time.time_ns()
         if _file_crc(real_path, status.st_size) != store.content_crc:
             raise CacheInvalidError("the catalogue changed within its mtime")
-        store.settle(status)
+        store.settle(status, started)
 
 
 # --- what writers may ask of the cache ------------------------------------------------
@@ -731,7 +1033,7 @@ class CacheForWrite:
         """Check that ``content``, just read from the file, is what the cache describes."""
         if len(content) != self._status.st_size or zlib.crc32(content) != self._store.content_crc:
             raise CacheInvalidError("the catalogue changed within its mtime")
-        self._store.settle(self._status)
+        # Not settled here: when the read began is not known, and record_append follows.
 
     def record_append(
         self, new: Sequence[Publication], status: os.stat_result, appended: bytes

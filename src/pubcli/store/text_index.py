@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 TOKEN_END = b"\n"  # no token holds whitespace
@@ -65,15 +65,16 @@ def entries_with(
     word: bytes,
     vocab: bytes,
     vocab_starts: Sequence[int],
-    postings: Sequence[int],
+    postings: Callable[[int, int], Sequence[int]],
     posting_starts: Sequence[int],
 ) -> list[int]:
-    """The entries whose text contains ``word`` (UTF-8, casefolded, no whitespace), sorted."""
+    """The entries whose text contains ``word`` (UTF-8, casefolded, no whitespace), sorted.
+    ``postings(start, end)`` gives the stored entries from ``start`` to ``end``."""
     lists = []
     position = vocab.find(word)
     while position >= 0:
         token = bisect.bisect_right(vocab_starts, position) - 1
-        lists.append(postings[posting_starts[token] : posting_starts[token + 1]])
+        lists.append(postings(posting_starts[token], posting_starts[token + 1]))
         following = token + 1
         if following >= len(vocab_starts):
             break
