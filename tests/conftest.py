@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import strategies as st
 
-from pubcli.cli.app import run
+from pubcli.cli.main import main
 from pubcli.model import Publication
 from pubcli.safe_text import INVISIBLE
 
@@ -49,11 +49,12 @@ class Outcome:
 
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Outcome]:
-    """Run pubcli in-process (as the console script does) and capture what it prints."""
+    """Run pubcli in-process, entering as the console script does (quick route included),
+    and capture what it prints."""
 
     def invoke(*arguments: str) -> Outcome:
         capsys.readouterr()
-        code = run(list(arguments))
+        code = main(list(arguments))
         captured = capsys.readouterr()
         return Outcome(code, captured.out, captured.err)
 

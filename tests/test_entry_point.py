@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import resource
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pubcli import __version__
-from tests.conftest import PUBCLI, entry, run_in_terminal, run_process
+from tests.conftest import PUBCLI, Outcome, entry, run_in_terminal, run_process
 
 TITLE = "Café: [bold]x[/] Array[int]"
 
@@ -133,3 +135,64 @@ def test_broken_catalogues_never_show_a_traceback(
     assert result.returncode == code
     assert b"Traceback" not in result.stderr
     assert result.stderr.count(b"\n") == (1 if code else 0)
+
+
+def _limit_file_size(limit: int) -> Callable[[], None]:
+    def limit_file_size() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return limit_file_size
+
+
+@pytest.mark.parametrize("arguments", [["list"], ["list", "-f", "json"], ["filter", "--no-cache"]])
+def test_output_failing_half_way_is_one_error_and_no_row_twice(
+    catalogue: Path, isolated: Path, arguments: list[str]
+) -> None:
+    """A write that fails after some rows (a file-size limit) ends with one error line and
+    exit 3; what made it out is the start of the output, no row repeated."""
+    full = run_process(arguments, cwd=isolated).stdout
+    assert len(full) > 8192
+    out_path = isolated / "out.txt"
+    with out_path.open("wb") as out:
+        process = subprocess.run(
+            [str(PUBCLI), *arguments],
+            cwd=isolated,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            preexec_fn=_limit_file_size(4096),
+            check=False,
+        )
+    written = out_path.read_bytes()
+    assert (process.returncode, process.stderr) == (3, b"error: File too large\n")
+    assert 0 < len(written) <= 4096 and full.startswith(written)  # so no row came twice
+
+
+def test_a_full_disk_under_the_output_is_one_error_line(catalogue: Path, isolated: Path) -> None:
+    """Standard output on /dev/full: exit 3, one error line, no traceback."""
+    for arguments in (["list"], ["show", "cafe"], ["stats"]):
+        with open("/dev/full", "wb") as full:
+            process = subprocess.run(
+                [str(PUBCLI), *arguments], cwd=isolated, stdout=full, stderr=subprocess.PIPE
+            )
+        assert (process.returncode, process.stderr) == (
+            3,
+            b"error: No space left on device\n",
+        ), arguments
+
+
+def test_a_broken_catalogue_is_parsed_once(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable[..., Outcome]
+) -> None:
+    """The quick route reports a catalogue error itself: the file is not parsed again."""
+    import tomli
+
+    path = isolated / "broken.toml"
+    path.write_text(entry("a", "A") + "[[publications]\n", encoding="utf-8")
+    parses = []
+    real_loads = tomli.loads
+    monkeypatch.setattr(tomli, "loads", lambda text: parses.append(1) or real_loads(text))
+    result = cli("list", "-c", str(path), "--format", "ids")
+    assert (result.code, result.out) == (3, "")
+    assert result.err.startswith("error: ") and result.err.count("\n") == 1
+    assert len(parses) == 1

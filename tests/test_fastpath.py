@@ -9,11 +9,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import typer.core
+import typer.main
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pubcli.cli.app import run
-from pubcli.cli.quick import try_run
+from pubcli.cli.app import app, run
+from pubcli.cli.listing import OPTIONS
+from pubcli.cli.quick import parse, try_run
+from pubcli.output.formats import FORMATS
+from pubcli.store.query import SORT_KEYS
 from tests.conftest import entry
 
 BLOCKS = (
@@ -69,8 +74,6 @@ def test_plain_calls_take_the_quick_route_with_the_same_answer(
         ["list", "--limit", "-1"],
         ["list", "--limit", "x"],
         ["list", "--text", "x"],
-        ["filter", "--since", "2019-02-30"],
-        ["filter", "--columns", "nope"],
         ["filter", "-fjson"],
         ["filter", "--text"],
         ["list", "--reverse=yes"],
@@ -78,7 +81,8 @@ def test_plain_calls_take_the_quick_route_with_the_same_answer(
     ],
 )
 def test_anything_else_is_declined(catalogue: Path, arguments: list[str]) -> None:
-    """Help, other commands, errors: the quick route prints nothing and steps aside."""
+    """Help, other commands, values Typer refuses: the quick route steps aside untouched."""
+    assert parse(arguments) is None
     assert captured(try_run, arguments) == (None, "", "")
 
 
@@ -103,14 +107,93 @@ def test_catalogue_errors_are_reported_as_the_full_command_line_does(
     assert quick[1:] == ("", f"error: {message}\n")
 
 
-options = st.sampled_from(
-    ["--sort", "--limit", "--format", "-f", "--columns", "-c", "--type", "--component",
-     "--topic", "--since", "--until", "--text", "--reverse", "--no-cache", "--help", "-x"]
-)  # fmt: skip
+@pytest.mark.parametrize(
+    ("arguments", "code", "err"),
+    [
+        (
+            ["filter", "--since", "2019-02-30"],
+            2,
+            "error: invalid date '2019-02-30' for --since: expected YYYY, YYYY-MM or "
+            "YYYY-MM-DD (no such date)\n",
+        ),
+        (
+            ["filter", "--columns", "nope"],
+            2,
+            "error: unknown column 'nope' for --columns; valid columns: "
+            "id, title, type, date, components, topics, summary, url\n",
+        ),
+        (
+            ["list", "-c", "missing.toml"],
+            3,
+            "error: cannot read catalogue missing.toml: No such file or directory\n",
+        ),
+    ],
+)
+def test_a_call_the_quick_route_takes_it_finishes_with_typers_error(
+    catalogue: Path, arguments: list[str], code: int, err: str
+) -> None:
+    """Once a call is its own, the quick route reports its errors itself, as Typer does."""
+    assert parse(arguments) is not None
+    assert captured(try_run, arguments) == (code, "", err)
+    assert captured(run, arguments) == (code, "", err)
+
+
+def typer_options(command: str) -> dict[str, dict[str, object]]:
+    """The Click parameters of a Typer command, as the declaration describes options."""
+    group = typer.main.get_command(app)
+    assert isinstance(group, typer.core.TyperGroup)
+    described = {}
+    for parameter in group.commands[command].params:
+        assert isinstance(parameter, typer.core.TyperOption), parameter
+        longs = [flag for flag in parameter.opts if flag.startswith("--")]
+        shorts = [flag for flag in parameter.opts if not flag.startswith("--")]
+        described[str(parameter.name)] = {
+            "names": (longs, shorts, list(parameter.secondary_opts)),
+            "flag": parameter.is_flag,
+            "repeatable": parameter.multiple,
+            "choices": tuple(getattr(parameter.type, "choices", None) or ()) or None,
+            "number": getattr(parameter.type, "min", None) == 0,
+        }
+    return described
+
+
+def declared_options(command: str) -> dict[str, dict[str, object]]:
+    return {
+        option.dest: {
+            "names": ([option.name], [option.short] if option.short else [], []),
+            "flag": option.flag,
+            "repeatable": option.repeatable,
+            "choices": option.choices,
+            "number": option.number,
+        }
+        for option in OPTIONS[command]
+    }
+
+
+@pytest.mark.parametrize("command", ["list", "filter"])
+def test_the_declaration_matches_the_typer_commands(command: str) -> None:
+    """Names, short flags, flag or value, repeatable, choices: the same in both routes."""
+    assert declared_options(command) == typer_options(command)
+
+
+def test_choices_come_from_the_core() -> None:
+    """The formats and orders both routes accept are the core's own constants."""
+    by_name = {option.name: option for option in OPTIONS["filter"]}
+    assert by_name["--format"].choices == FORMATS
+    assert by_name["--sort"].choices == SORT_KEYS
+
+
+# Random calls drawn from the declaration itself: every option (long and short), every
+# choice it declares, and values that each route must refuse or handle alike.
+FLAGS = sorted(
+    {o.name for o in OPTIONS["filter"]} | {o.short for o in OPTIONS["filter"] if o.short}
+)
+CHOICES = sorted({choice for o in OPTIONS["filter"] for choice in o.choices or ()})
+options = st.sampled_from([*FLAGS, "--help", "-x"])
 values = st.sampled_from(
-    ["date", "title", "id", "type", "colour", "0", "2", "-1", "json", "ids", "csv", "table",
-     "tsv", "markdown", "jsonl", "id,title", "nope", "ice", "Letter", "border", "2019",
-     "2019-13", "2020-01", "opioid", "alpha two", "", "data/publications.toml", "x.toml"]
+    [*CHOICES, "colour", "0", "2", "-1", "id,title", "nope", "ice", "Letter", "border",
+     "2019", "2019-13", "2020-01", "opioid", "alpha two", "", "data/publications.toml",
+     "x.toml"]
 )  # fmt: skip
 
 

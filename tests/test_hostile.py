@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pubcli.catalogue.loader import load_catalogue
-from pubcli.cli.app import run
+from pubcli.cli.main import main
 from tests.conftest import SHIPPED_CATALOGUE, Outcome, entry, run_process
 
 Cli = Callable[..., Outcome]
@@ -32,7 +32,7 @@ def run_captured(arguments: list[str]) -> tuple[int, str, str]:
     """Run the entry point in-process with standard output and error captured."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = run(arguments)
+        code = main(arguments)
     return code, out.getvalue(), err.getvalue()
 
 

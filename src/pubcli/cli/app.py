@@ -11,68 +11,59 @@ import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
-import click
 import typer
 
 from pubcli import __version__, exit_codes
 from pubcli.catalogue.loader import load_catalogue
 from pubcli.catalogue.locate import find_catalogue, refuse_empty
-from pubcli.cli.reading import ask, cache_directory_for, print_listing
-from pubcli.errors import InvalidInputError, PubcliError, UsageError
+from pubcli.cli import listing
+from pubcli.cli.failures import report
+from pubcli.cli.reading import ask, cache_directory_for
+from pubcli.errors import InvalidInputError, UsageError
 from pubcli.fields import Record
 from pubcli.model import Publication
-from pubcli.output.formats import (
-    detail_json,
-    detail_text,
-    dump_json,
-    parse_columns,
+from pubcli.output.environment import choose_format, current
+from pubcli.output.formats import FORMATS, dump_json
+from pubcli.output.reports import (
+    CHECK_FORMATS,
+    RECORD_FORMATS,
+    STATS_FORMATS,
+    print_check,
+    print_records,
+    print_stats,
 )
-from pubcli.output.streams import (
-    OutputClosedError,
-    decode_arguments,
-    print_full_view,
-    print_renderable,
-    say,
-    silence_stdout,
-    stdout_is_terminal,
-    stdout_is_utf8,
-    write,
-)
+from pubcli.output.streams import decode_arguments, say, write
 from pubcli.safe_text import one_line
 from pubcli.store.memory import Store
-from pubcli.store.query import Criteria, parse_date_bound, resolve_id
+from pubcli.store.query import SORT_KEYS, resolve_id
+from pubcli.store.stats import FACETS
 
 # --- options shared by several commands ----------------------------------------------
 
 
-class OutputFormat(StrEnum):
-    """The formats of list and filter."""
+# Each choice is an enum built from the core's own constant, so that a format, order or
+# facet added to the core is accepted here and by the quick route alike (mypy cannot see
+# the members of an enum built from a variable, hence the ignores).
+OutputFormat = StrEnum("OutputFormat", {v: v for v in FORMATS})  # type: ignore[misc]
+"""The formats of list and filter."""
+ShowFormat = StrEnum("ShowFormat", {v: v for v in RECORD_FORMATS})  # type: ignore[misc]
+"""The formats of show and add."""
+SortKey = StrEnum("SortKey", {v: v for v in SORT_KEYS})  # type: ignore[misc]
+"""The orders of list and filter."""
+CheckFormat = StrEnum("CheckFormat", {v: v for v in CHECK_FORMATS})  # type: ignore[misc]
+"""The formats of check."""
+StatsFormat = StrEnum("StatsFormat", {v: v for v in STATS_FORMATS})  # type: ignore[misc]
+"""The formats of stats."""
+Facet = StrEnum("Facet", {v: v for v in FACETS})  # type: ignore[misc]
+"""What stats counts by."""
+DEFAULT_SORT = SortKey("date")
+DEFAULT_CHECK_FORMAT = CheckFormat("text")
 
-    TABLE = "table"
-    JSON = "json"
-    JSONL = "jsonl"
-    CSV = "csv"
-    TSV = "tsv"
-    IDS = "ids"
-    MARKDOWN = "markdown"
 
-
-class ShowFormat(StrEnum):
-    """The formats of show."""
-
-    TABLE = "table"
-    JSON = "json"
-
-
-class SortKey(StrEnum):
-    """The orders of list and filter."""
-
-    DATE = "date"
-    TITLE = "title"
-    ID = "id"
-    TYPE = "type"
+def _value(choice: StrEnum | None) -> str | None:
+    return choice.value if choice is not None else None
 
 
 def _format_option(help_text: str) -> Any:
@@ -179,24 +170,6 @@ TextOption = Annotated[
 ]
 
 
-def _criteria(
-    types: list[str] | None,
-    components: list[str] | None,
-    topics: list[str] | None,
-    since: str | None,
-    until: str | None,
-    texts: list[str] | None,
-) -> Criteria:
-    return Criteria(
-        types=tuple(types or ()),
-        components=tuple(components or ()),
-        topics=tuple(topics or ()),
-        texts=tuple(texts or ()),
-        since=parse_date_bound(since, end=False, option="--since") if since else None,
-        until=parse_date_bound(until, end=True, option="--until") if until else None,
-    )
-
-
 NoCacheOption = Annotated[
     bool,
     typer.Option("--no-cache", help="Read the file itself, not the cache (or PUBCLI_NO_CACHE=1)."),
@@ -254,7 +227,7 @@ def _catalogue_option(ctx: typer.Context, catalogue: str | None) -> str | None:
 @app.command("list")
 def list_command(
     ctx: typer.Context,
-    sort: SortOption = SortKey.DATE,
+    sort: SortOption = DEFAULT_SORT,
     reverse: ReverseOption = False,
     limit: LimitOption = None,
     output_format: FormatOption = None,
@@ -266,17 +239,9 @@ def list_command(
 
     Example: pubcli list --sort title --limit 5
     """
-    print_listing(
-        Criteria(),
-        sort=sort.value,
-        reverse=reverse,
-        limit=limit,
-        output_format=output_format.value if output_format else None,
-        columns=columns,
-        catalogue=_catalogue_option(ctx, catalogue),
-        no_cache=no_cache,
-        empty_message="no publications in the catalogue",
-    )
+    given = {**locals(), "catalogue": _catalogue_option(ctx, catalogue)}
+    given.update(sort=sort.value, output_format=_value(output_format))
+    raise typer.Exit(listing.answer("list", given))
 
 
 @app.command("filter")
@@ -288,7 +253,7 @@ def filter_command(
     since: SinceOption = None,
     until: UntilOption = None,
     text: TextOption = None,
-    sort: SortOption = SortKey.DATE,
+    sort: SortOption = DEFAULT_SORT,
     reverse: ReverseOption = False,
     limit: LimitOption = None,
     output_format: FormatOption = None,
@@ -303,22 +268,9 @@ def filter_command(
 
     Example: pubcli filter --type Statement --since 2019-08 --format json
     """
-    criteria = _criteria(type_, component, topic, since, until, text)
-    if columns:
-        parse_columns(columns)  # a bad --columns is a usage error even before loading
-    count = print_listing(
-        criteria,
-        sort=sort.value,
-        reverse=reverse,
-        limit=limit,
-        output_format=output_format.value if output_format else None,
-        columns=columns,
-        catalogue=_catalogue_option(ctx, catalogue),
-        no_cache=no_cache,
-        empty_message="no publications match",
-    )
-    if not count:
-        raise typer.Exit(exit_codes.NO_MATCH)
+    given = {**locals(), "catalogue": _catalogue_option(ctx, catalogue)}
+    given.update(sort=sort.value, output_format=_value(output_format))
+    raise typer.Exit(listing.answer("filter", given))
 
 
 # --- show ----------------------------------------------------------------------------
@@ -352,12 +304,8 @@ def show_command(
         return store.records([index])[0]
 
     publication = ask(_catalogue_option(ctx, catalogue), no_cache, question)
-    if output_format is ShowFormat.JSON:
-        write([detail_json(publication, ascii_only=not stdout_is_utf8())])
-    elif stdout_is_terminal():
-        print_full_view(publication)
-    else:
-        write([detail_text(publication)])
+    chosen = choose_format(_value(output_format), elsewhere="lines")
+    print_records([publication], chosen, many=False)
 
 
 # --- add -----------------------------------------------------------------------------
@@ -382,7 +330,7 @@ def _fields_from_flags(flags: dict[str, object]) -> dict[str, object]:
     """The new entry's keys from the flags, prompting for missing required ones on a terminal."""
     fields = {key: value for key, value in flags.items() if value not in (None, [])}
     missing = [key for key in _PROMPTS if key not in fields]
-    if missing and not sys.stdin.isatty():
+    if missing and not current().stdin_isatty:
         names = ", ".join("--component" if key == "components" else f"--{key}" for key in missing)
         raise UsageError(f"missing required field{'s' if len(missing) > 1 else ''}: {names}")
     for key in missing:
@@ -391,25 +339,6 @@ def _fields_from_flags(flags: dict[str, object]) -> dict[str, object]:
             [part.strip() for part in answer.split(",")] if key == "components" else answer
         )
     return fields
-
-
-def _print_added(
-    publications: Sequence[Publication], output_format: ShowFormat | None, *, many: bool
-) -> None:
-    records = [publication.to_record() for publication in publications]
-    if output_format is ShowFormat.JSON:
-        from pubcli.fields import FIELD_NAMES
-        from pubcli.output.formats import json_chunks
-
-        if many:
-            write(json_chunks(records, FIELD_NAMES, ascii_only=not stdout_is_utf8()))
-        else:
-            write([detail_json(records[0], ascii_only=not stdout_is_utf8())])
-    elif stdout_is_terminal():
-        for record in records:
-            print_full_view(record)
-    else:
-        write("\n".join(detail_text(record) for record in records))
 
 
 @app.command("add")
@@ -500,17 +429,11 @@ def add_command(
     add_publications(path, display, new, cache_directory_for(no_cache))
     for publication in new:
         say("", f"added {publication.id} to {one_line(display)}")
-    _print_added(new, output_format, many=from_json is not None)
+    chosen = choose_format(_value(output_format), elsewhere="lines")
+    print_records([p.to_record() for p in new], chosen, many=from_json is not None)
 
 
 # --- check ---------------------------------------------------------------------------
-
-
-class CheckFormat(StrEnum):
-    """The formats of check."""
-
-    TEXT = "text"
-    JSON = "json"
 
 
 @app.command("check")
@@ -519,7 +442,7 @@ def check_command(
     output_format: Annotated[
         CheckFormat,
         typer.Option("--format", "-f", help="Report as text lines or as one JSON object."),
-    ] = CheckFormat.TEXT,
+    ] = DEFAULT_CHECK_FORMAT,
     catalogue: CatalogueOption = None,
 ) -> None:
     """Validate the whole catalogue and report every problem.
@@ -532,18 +455,7 @@ def check_command(
     path, display = find_catalogue(_catalogue_option(ctx, catalogue), os.environ, Path.cwd())
     loaded = load_catalogue(path, display)
     problems = sorted(loaded.problems, key=lambda problem: problem.line)
-    if output_format is CheckFormat.JSON:
-        report = {
-            "path": display,
-            "ok": not problems,
-            "publications": len(loaded.publications),
-            "problems": [{"line": p.line, "id": p.label, "message": p.message} for p in problems],
-        }
-        write([dump_json(report, indent=2, ascii_only=not stdout_is_utf8()) + "\n"])
-    elif problems:
-        write(f"{problem}\n" for problem in problems)
-    else:
-        write([f"ok: {len(loaded.publications)} publications\n"])
+    print_check(display, len(loaded.publications), problems, output_format.value)
     if problems:
         count = len(problems)
         say("error: ", f"{count} problem{'s' if count > 1 else ''} in {one_line(display)}")
@@ -551,23 +463,6 @@ def check_command(
 
 
 # --- stats and schema ----------------------------------------------------------------
-
-
-class StatsFormat(StrEnum):
-    """The formats of stats."""
-
-    TABLE = "table"
-    JSON = "json"
-    CSV = "csv"
-
-
-class Facet(StrEnum):
-    """What stats counts by."""
-
-    TYPE = "type"
-    COMPONENT = "component"
-    TOPIC = "topic"
-    YEAR = "year"
 
 
 @app.command("stats")
@@ -599,40 +494,20 @@ def stats_command(
 
     Example: pubcli stats --by year --component ICE
     """
-    from pubcli.store.stats import FACETS, all_counts
+    from pubcli.store.stats import all_counts
 
-    criteria = _criteria(type_, component, topic, since, until, text)
+    criteria = listing.criteria_from(
+        {"type_": type_, "component": component, "topic": topic, "since": since}
+        | {"until": until, "text": text}
+    )
     facets = [facet.value for facet in dict.fromkeys(by)] if by else list(FACETS)
 
     def question(store: Store) -> list[Publication]:
         return store.publications(store.select(criteria))
 
     counts = all_counts(ask(_catalogue_option(ctx, catalogue), no_cache, question), facets)
-    matched = any(rows for rows in counts.values())
-    chosen = output_format or (StatsFormat.TABLE if stdout_is_terminal() else StatsFormat.CSV)
-    if chosen is StatsFormat.JSON:
-        report = {
-            facet: [{"value": v, "count": n} for v, n in rows] for facet, rows in counts.items()
-        }
-        write([dump_json(report, indent=2, ascii_only=not stdout_is_utf8()) + "\n"])
-    elif chosen is StatsFormat.CSV:
-        import csv
-        import io as text_io
-
-        buffer = text_io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(["facet", "value", "count"])
-        writer.writerows(
-            [facet, one_line(v), n] for facet, rows in counts.items() for v, n in rows
-        )
-        write([buffer.getvalue()])
-    elif matched:
-        from pubcli.output.render import stats_tables
-
-        print_renderable(lambda width: stats_tables(counts, width, unicode=stdout_is_utf8()))
-    else:
-        say("", "no publications match")
-    if not matched:
+    print_stats(counts, choose_format(_value(output_format), elsewhere="csv"))
+    if not any(rows for rows in counts.values()):
         raise typer.Exit(exit_codes.NO_MATCH)
 
 
@@ -665,8 +540,38 @@ def _app_for(arguments: Sequence[str]) -> typer.Typer:
     return lean
 
 
+class _UsageErrorLike(Protocol):
+    """What a Click usage error offers, from whichever Click Typer runs on."""
+
+    ctx: Any
+
+    def format_message(self) -> str: ...
+
+
+# Click's own usage errors: Typer 0.26+ bundles its own Click, older Typer uses the click
+# package. typer.BadParameter is a ClickException in both, so its ancestry names the right
+# class without importing either Click directly.
+CLICK_EXCEPTION: type[Exception] = next(
+    cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException"
+)
+
+
+def _usage_message(error: _UsageErrorLike) -> str:
+    hint = ""
+    context = getattr(error, "ctx", None)
+    if context is not None:
+        hint = f" (see '{context.command_path} --help')"
+    # Typer and Click each add the same "Did you mean ...?" to an unknown command.
+    message = re.sub(r"( Did you mean [^?]*\?)\1+", r"\1", error.format_message())
+    return one_line(message) + hint
+
+
 def run(arguments: Sequence[str]) -> int:
-    """Run pubcli with ``arguments`` and return the exit code; never raises."""
+    """Run the full command line with ``arguments`` and return the exit code.
+
+    Click's own usage errors and aborts are reported here; every other failure through
+    the mapping the quick route uses too (``failures.report``).
+    """
     try:
         decoded = decode_arguments(arguments)
         result = _app_for(decoded)(args=decoded, prog_name="pubcli", standalone_mode=False)
@@ -674,38 +579,11 @@ def run(arguments: Sequence[str]) -> int:
         if result == exit_codes.INTERRUPTED:  # Typer turns Ctrl-C into this exit code
             say("error: ", "interrupted")
         return result if isinstance(result, int) else exit_codes.OK
-    except OutputClosedError:
-        silence_stdout()
-        return exit_codes.OK
-    except BrokenPipeError:
-        silence_stdout()
-        return exit_codes.OK
-    except PubcliError as error:
-        say("error: ", str(error))
-        return error.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         say("error: ", "interrupted")
         return exit_codes.INTERRUPTED
-    except click.ClickException as error:
-        hint = ""
-        context = getattr(error, "ctx", None)
-        if context is not None:
-            hint = f" (see '{context.command_path} --help')"
-        # Typer and Click each add the same "Did you mean ...?" to an unknown command.
-        message = re.sub(r"( Did you mean [^?]*\?)\1+", r"\1", error.format_message())
-        say("error: ", one_line(message) + hint)
+    except CLICK_EXCEPTION as error:
+        say("error: ", _usage_message(error))  # type: ignore[arg-type]
         return exit_codes.USAGE
-    except KeyboardInterrupt:
-        say("error: ", "interrupted")
-        return exit_codes.INTERRUPTED
-    except OSError as error:
-        # Reading or writing failed below the core's own checks (a disk error, a file
-        # that vanished): a catalogue problem, reported without a traceback.
-        say("error: ", one_line(f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")))
-        return exit_codes.CATALOGUE
-    except Exception as error:  # a bug must not print a traceback at users
-        if os.environ.get("PUBCLI_DEBUG"):
-            raise
-        say("error: ", f"internal error ({type(error).__name__}: {one_line(str(error))}); "
-             "please report it, with PUBCLI_DEBUG=1 for the traceback")  # fmt: skip
-        return exit_codes.CATALOGUE
+    except BaseException as error:  # noqa: B036 - every ending is reported, never a traceback
+        return report(error)

@@ -1,6 +1,6 @@
 """The reading commands' common steps: find and open the catalogue, answer, print.
 
-Shared by the Typer commands and by the quick route of ``fastpath``.
+Shared by the Typer commands and by the quick route (``quick``).
 """
 
 from __future__ import annotations
@@ -11,15 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from pubcli.catalogue.locate import find_catalogue
+from pubcli.output.environment import choose_format, current
 from pubcli.output.formats import DEFAULT_COLUMNS, machine_chunks, parse_columns
-from pubcli.output.streams import (
-    print_renderable,
-    say,
-    stdout_is_terminal,
-    stdout_is_utf8,
-    warn_skipped,
-    write,
-)
+from pubcli.output.streams import print_renderable, say, warn_skipped, write
 from pubcli.store.memory import Store
 from pubcli.store.query import Criteria
 
@@ -84,7 +78,7 @@ def print_listing(
     empty_message: str,
 ) -> int:
     """Print the publications matching ``criteria``; return how many there were."""
-    chosen_format = output_format or ("table" if stdout_is_terminal() else "tsv")
+    chosen_format = choose_format(output_format, elsewhere="tsv")
     chosen_columns = parse_columns(columns) if columns else DEFAULT_COLUMNS[chosen_format]
     only_ids = chosen_columns == ("id",) and chosen_format in ("ids", "tsv")
 
@@ -114,7 +108,7 @@ def print_listing(
                 listing.records or [],
                 chosen_format,
                 chosen_columns,
-                ascii_only=not stdout_is_utf8(),
+                ascii_only=not current().stdout_utf8,
             )
         )
     return listing.size()

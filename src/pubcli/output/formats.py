@@ -86,20 +86,29 @@ def jsonl_chunks(
         yield dump_json(record(publication, columns), indent=None, ascii_only=ascii_only) + "\n"
 
 
-def csv_chunks(publications: Iterable[Record], columns: Sequence[str]) -> Iterator[str]:
-    """RFC 4180 CSV (CRLF line ends, quoted where needed), header row first."""
+def csv_rows(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
+    """RFC 4180 CSV (CRLF line ends, quoted where needed), header row first, streamed.
+
+    The one CSV writer of pubcli: listings and the stats report alike.
+    """
     import csv
     import io
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    for publication in publications:
-        writer.writerow([escape_controls(cell_text(publication, name)) for name in columns])
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(row)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
     yield buffer.getvalue()
+
+
+def csv_chunks(publications: Iterable[Record], columns: Sequence[str]) -> Iterator[str]:
+    """Publications as CSV, header row first; text escaped as everywhere."""
+    rows = ([escape_controls(cell_text(p, name)) for name in columns] for p in publications)
+    return csv_rows(columns, rows)
 
 
 def tsv_line(publication: Record, columns: Sequence[str]) -> str:

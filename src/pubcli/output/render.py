@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pubcli.fields import Record
+from pubcli.output.environment import Environment
 from pubcli.output.formats import cell_text
 from pubcli.safe_text import escape_controls, one_line
 
@@ -32,9 +33,18 @@ _HEADINGS = {
 }
 
 
-def make_console(file: IO[str]) -> Console:
-    """A console that prints data literally: no markup, emoji or highlighting."""
-    return Console(file=file, markup=False, emoji=False, highlight=False)
+def make_console(file: IO[str], environment: Environment) -> Console:
+    """A console that prints data literally (no markup, emoji or highlighting), styled only
+    on a terminal and coloured only where colour is allowed."""
+    return Console(
+        file=file,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        force_terminal=environment.stdout_isatty,
+        no_color=not environment.colour,
+        width=environment.width,
+    )
 
 
 def count_caption(count: int) -> str:

@@ -1,11 +1,10 @@
 """Everything pubcli prints goes through here: streams, encodings, closed pipes, messages.
 
-No Typer here: the quick route of ``fastpath`` prints through the same helpers.
+No Typer here: the quick route (``cli/quick.py``) prints through the same helpers.
 """
 
 from __future__ import annotations
 
-import codecs
 import io
 import os
 import sys
@@ -14,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pubcli.catalogue.problems import Problem
 from pubcli.errors import UsageError
 from pubcli.fields import Record
+from pubcli.output.environment import current
 from pubcli.safe_text import one_line
 
 
@@ -36,7 +36,7 @@ def print_renderable(make: Callable[[int], object]) -> None:
     from pubcli.output.render import make_console
 
     try:
-        console = make_console(sys.stdout)
+        console = make_console(sys.stdout, current())
         console.print(make(console.width))
         sys.stdout.flush()
     except BrokenPipeError:
@@ -55,18 +55,6 @@ def say(prefix: str, message: str) -> None:
     for line in message.splitlines() or [""]:
         sys.stderr.write(f"{prefix}{line}\n")
     sys.stderr.flush()
-
-
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()
-
-
-def stdout_is_utf8() -> bool:
-    """Whether standard output can take any text (else JSON falls back to \\u escapes)."""
-    try:
-        return codecs.lookup(sys.stdout.encoding or "ascii").name == "utf-8"
-    except LookupError:
-        return False
 
 
 def warn_skipped(problems: Sequence[Problem], display: str) -> None:
