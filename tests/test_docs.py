@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-import click
+import typer.core
 import typer.main
 
 from pubcli.cli.app import app
@@ -14,11 +14,11 @@ from tests.conftest import REPO
 def test_every_command_and_option_has_help() -> None:
     """No command or option is left without a help text."""
     group = typer.main.get_command(app)
-    assert isinstance(group, click.Group)
+    assert isinstance(group, typer.core.TyperGroup)
     for name, command in group.commands.items():
         assert command.help, name
         for parameter in command.params:
-            if isinstance(parameter, click.Option):
+            if isinstance(parameter, typer.core.TyperOption):
                 assert parameter.help, (name, parameter.name)
 
 
