@@ -128,6 +128,9 @@ def test_a_same_size_edit_within_a_whole_second_tick_is_seen(
         return types.SimpleNamespace(**{**fields, "st_mtime_ns": second, "st_ctime_ns": second})
 
     monkeypatch.setattr(os, "stat", coarse_stat)
+    # The clock stands half a second after that whole second, however slow the machine:
+    # on a real coarse file system, an edit two seconds later would change the mtime.
+    monkeypatch.setattr(time, "time_ns", lambda: second + 500_000_000)
     directory = cache_dir(isolated)
     assert isinstance(open_store(catalogue, "c", directory), MemoryStore)  # writes the cache
     assert isinstance(open_store(catalogue, "c", directory), CachedStore)
