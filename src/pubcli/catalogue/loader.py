@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 from pubcli.catalogue.problems import Problem
 from pubcli.errors import CatalogueError
@@ -46,6 +47,16 @@ def read_bytes(path: Path, display: str) -> bytes:
     never ends, and a pipe would block. The file is opened without blocking and checked
     again once open, so what is read is what was checked.
     """
+    with open_regular(path, display) as file:
+        try:
+            return file.read()
+        except OSError as error:
+            raise _unreadable(display, error) from None
+
+
+@contextlib.contextmanager
+def open_regular(path: Path, display: str) -> Iterator[BinaryIO]:
+    """The regular file at ``path``, open for reading (see ``read_bytes``)."""
     require_regular_file(path, display)
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -53,10 +64,7 @@ def read_bytes(path: Path, display: str) -> bytes:
         raise _unreadable(display, error) from None
     with open(descriptor, "rb", closefd=True) as file:
         _require_regular(os.fstat(descriptor), display)
-        try:
-            return file.read()
-        except OSError as error:
-            raise _unreadable(display, error) from None
+        yield file
 
 
 _KINDS = {

@@ -28,6 +28,7 @@ from pubcli.catalogue.loader import (
     appendable,
     decode,
     entries_of,
+    open_regular,
     parse_toml,
     require_regular_file,
     stamp_of,
@@ -281,42 +282,49 @@ def replace_atomically(
 
 
 def _copy_then_append(
-    source: Path, expected: os.stat_result, appended: bytes
+    original: BinaryIO, expected: os.stat_result, appended: bytes
 ) -> Callable[[BinaryIO], None]:
-    """A ``fill`` that copies the catalogue in the kernel and adds ``appended`` after it."""
+    """A ``fill`` that copies the open catalogue in the kernel and adds ``appended``."""
 
     def fill(temp: BinaryIO) -> None:
-        with open(source, "rb") as original:
-            if stamp_of(os.fstat(original.fileno())) != stamp_of(expected):
-                raise ChangedMeanwhile
-            remaining = expected.st_size
-            try:
-                while remaining > 0:
-                    copied = os.copy_file_range(original.fileno(), temp.fileno(), remaining)
-                    if copied == 0:
-                        raise ChangedMeanwhile
-                    remaining -= copied
-            except OSError as error:
-                if error.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
-                    raise
-                original.seek(expected.st_size - remaining)
-                temp.seek(expected.st_size - remaining)
-                shutil.copyfileobj(original, temp)
-            temp.seek(expected.st_size)
-            temp.write(appended)
-            if stamp_of(os.fstat(original.fileno())) != stamp_of(expected):
-                raise ChangedMeanwhile
+        if stamp_of(os.fstat(original.fileno())) != stamp_of(expected):
+            raise ChangedMeanwhile
+        remaining = expected.st_size
+        original.seek(0)
+        try:
+            while remaining > 0:
+                copied = os.copy_file_range(original.fileno(), temp.fileno(), remaining)
+                if copied == 0:
+                    raise ChangedMeanwhile
+                remaining -= copied
+        except OSError as error:
+            if error.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+                raise
+            original.seek(expected.st_size - remaining)
+            temp.seek(expected.st_size - remaining)
+            shutil.copyfileobj(original, temp)
+        temp.seek(expected.st_size)
+        temp.write(appended)
+        if stamp_of(os.fstat(original.fileno())) != stamp_of(expected):
+            raise ChangedMeanwhile
 
     return fill
 
 
+def open_source(target: Target) -> contextlib.AbstractContextManager[BinaryIO]:
+    """The catalogue, open for reading: what an append copies (a regular file only)."""
+    return open_regular(target.real_path, target.display)
+
+
 def append_copy(
     target: Target,
+    source: BinaryIO,
     expected: os.stat_result,
     appended: bytes,
     before_rename: Callable[[], None] | None = None,
 ) -> os.stat_result | None:
-    """Replace the file by a copy of it (made in the kernel) with ``appended`` after it.
+    """Replace the file by a copy of ``source`` (the file, open; copied in the kernel) with
+    ``appended`` after it.
 
     Returns the new file's status, or None if the file is not as ``expected`` (or
     ``before_rename`` raised ``ChangedMeanwhile``): then nothing was written.
@@ -324,28 +332,10 @@ def append_copy(
     try:
         return replace_atomically(
             target,
-            _copy_then_append(target.real_path, expected, appended),
+            _copy_then_append(source, expected, appended),
             expected=expected,
             before_rename=before_rename,
         )
-    except ChangedMeanwhile:
-        return None
-
-
-def append_to_content(
-    target: Target, expected: os.stat_result, content: bytes, appended: bytes
-) -> os.stat_result | None:
-    """Replace the file by ``content`` (its bytes, already read) with ``appended`` after.
-
-    Returns the new file's status, or None if the file is no longer as ``expected``.
-    """
-
-    def fill(temp: BinaryIO) -> None:
-        temp.write(content)
-        temp.write(appended)
-
-    try:
-        return replace_atomically(target, fill, expected=expected)
     except ChangedMeanwhile:
         return None
 

@@ -955,10 +955,18 @@ def _file_crc(path: Path, size: int) -> int:
     """CRC-32 of a file, read through a memory map (no copy of a large catalogue)."""
     try:
         with open(path, "rb") as file:
-            if not size:
-                return zlib.crc32(b"")
-            with mmap.mmap(file.fileno(), size, access=mmap.ACCESS_READ) as mapped:
-                return zlib.crc32(mapped)
+            return _descriptor_crc(file.fileno(), size)
+    except OSError as error:
+        raise CacheInvalidError(str(error)) from None
+
+
+def _descriptor_crc(descriptor: int, size: int) -> int:
+    """CRC-32 of the first ``size`` bytes of an open file, through a memory map."""
+    if not size:
+        return zlib.crc32(b"")
+    try:
+        with mmap.mmap(descriptor, size, access=mmap.ACCESS_READ) as mapped:
+            return zlib.crc32(mapped)
     except (OSError, ValueError) as error:
         raise CacheInvalidError(str(error)) from None
 
@@ -1029,11 +1037,12 @@ class CacheForWrite:
         """Whether the file changed too recently to be trusted by its stamp alone."""
         return self._store.racy
 
-    def prove_content(self, content: bytes) -> None:
-        """Check that ``content``, just read from the file, is what the cache describes."""
-        if len(content) != self._status.st_size or zlib.crc32(content) != self._store.content_crc:
+    def prove_file(self, descriptor: int) -> None:
+        """Check that the open file ``descriptor`` (the catalogue, as at ``status``) holds
+        what the cache describes, by CRC-32 through a memory map."""
+        if _descriptor_crc(descriptor, self._status.st_size) != self._store.content_crc:
             raise CacheInvalidError("the catalogue changed within its mtime")
-        # Not settled here: when the read began is not known, and record_append follows.
+        # Not settled here: record_append follows at once.
 
     def record_append(
         self, new: Sequence[Publication], status: os.stat_result, appended: bytes

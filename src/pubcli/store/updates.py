@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pubcli.catalogue import writer
 from pubcli.catalogue.loader import check_document, decode
@@ -61,22 +62,46 @@ def _add_with_cache(
     info = cached.append_info
     appended = (info.separator + writer.render_block(new, info.newline)).encode("utf-8")
     writer.check_block(appended, display, new)
-    if cached.needs_proof:
-        # The file changed within a tick of being cached: prove the cache by the very
-        # bytes that are then written, so that the file is read once.
-        content = writer.read_bytes(target)
+    with writer.open_source(target) as source:
+        # A file changed within a tick of being cached is proved by CRC-32 (through a
+        # map of the same open file) while the kernel copies it: one open, no wait.
+        proof = _Proof(cached, source) if cached.needs_proof else None
         try:
-            cached.prove_content(content)
-        except cache.CacheInvalidError:
-            return False
-        written = writer.append_to_content(target, status, content, appended)
-    else:
-        written = writer.append_copy(target, status, appended)
+            written = writer.append_copy(
+                target, source, status, appended, before_rename=proof.confirm if proof else None
+            )
+        finally:
+            if proof is not None:
+                proof.join()
     if written is None:
         return False
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError, cache.CacheInvalidError):
         cached.record_append(new, written, appended)
     return True
+
+
+class _Proof:
+    """``CacheForWrite.prove_file`` run in a thread; ``confirm`` waits for its verdict."""
+
+    def __init__(self, cached: cache.CacheForWrite, source: BinaryIO) -> None:
+        self._failed = False
+        self._thread = threading.Thread(target=self._prove, args=(cached, source), daemon=True)
+        self._thread.start()
+
+    def _prove(self, cached: cache.CacheForWrite, source: BinaryIO) -> None:
+        try:
+            cached.prove_file(source.fileno())
+        except (cache.CacheInvalidError, OSError, ValueError):
+            self._failed = True
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def confirm(self) -> None:
+        """Raise ``ChangedMeanwhile`` (before the rename) unless the proof held."""
+        self.join()
+        if self._failed:
+            raise writer.ChangedMeanwhile
 
 
 def _cache_after_write(
