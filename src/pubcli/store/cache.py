@@ -399,6 +399,23 @@ class _Writer:
         kept = crcs[:-1] if filled else crcs
         return [length + len(extra), kept + _chunk_crcs(extra, crcs[-1] if filled else 0, filled)]
 
+    def keep_section(self, name: str, old: tuple[str, Described], generation: str) -> Described:
+        """Give section ``name`` of ``old`` to ``generation`` unchanged: a second name for
+        the same file (cache files are never written after they are made), else a copy."""
+        old_generation, described = old
+        source = self.section_path(old_generation, name)
+        descriptor = _open_private(source)
+        try:
+            linked = self.section_path(generation, name)
+            os.link(source, linked, follow_symlinks=False)
+            if os.stat(linked, follow_symlinks=False).st_ino != os.fstat(descriptor).st_ino:
+                raise CacheInvalidError(f"section {name} changed while kept")
+            return described
+        except OSError:  # no hard links here: copy
+            return self.extend_section(name, old, generation, b"")
+        finally:
+            os.close(descriptor)
+
     def write_manifest(self, manifest: Mapping[str, Any]) -> None:
         path = self.directory / f"{self.key}.json"
         temp = self.directory / f".{self.key}.{_token()}.tmp"
@@ -904,8 +921,8 @@ class CachedStore:
             old = (old_generation, sections[name])
             sections[name] = self._writer.extend_section(name, old, generation, extra)
         for name in sections.keys() - data.keys():
-            sections[name] = self._writer.extend_section(
-                name, (old_generation, sections[name]), generation, b""
+            sections[name] = self._writer.keep_section(
+                name, (old_generation, sections[name]), generation
             )
         orders = self._extended_orders(new)
         order_generation = _token()
