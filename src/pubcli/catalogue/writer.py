@@ -224,17 +224,30 @@ class ChangedMeanwhile(Exception):
     """The catalogue is not in the state the write expected: nothing was written."""
 
 
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A write that happened: the new file is in place."""
+
+    status: os.stat_result | None
+    """The new file's status (None if it could not be read after the rename)."""
+    warnings: tuple[str, ...] = ()
+    """What went wrong after the rename (the write stands): for the user, as warnings."""
+
+
 def replace_atomically(
     target: Target,
     fill: Callable[[BinaryIO], object],
     expected: os.stat_result | None = None,
     before_rename: Callable[[], None] | None = None,
-) -> os.stat_result:
+) -> Written:
     """Write a temporary file beside the target with ``fill``, then rename it over it.
 
     The temporary file gets the catalogue's permission bits (and owner, where allowed),
     is flushed and fsynced before the rename, and the directory is fsynced after it.
-    Returns the status of the new file.
+    With ``expected``, the file is proved to be in that state (``loader.stamp_of``) once
+    more just before the rename, the temporary file already synced: otherwise
+    ``ChangedMeanwhile`` and nothing is written. Once the rename is done the write has
+    happened: a failure after it (syncing the directory) is a warning on the result.
     """
     path = target.real_path
     directory = path.parent
@@ -255,22 +268,23 @@ def replace_atomically(
             before_rename()
         # Freeing a large file's blocks makes the rename slow: keep the old file under a
         # temporary name, rename over it, and free it in the background (see _Reaper).
-        old_name: str | None = f"{temp_name}.old"
+        old_name = f"{temp_name}.old"
+        # The last check: a change made since the read (by a writer that skips the lock)
+        # starts the write again instead of being lost. Only a change made between this
+        # stat and the rename, a few microseconds, can still be lost.
+        if expected is not None and stamp_of(os.stat(path)) != stamp_of(expected):
+            raise ChangedMeanwhile
         try:
-            os.link(path, str(old_name))
+            os.link(path, old_name)
         except OSError:
-            old_name = None
+            old_name = ""
         try:
             os.replace(temp_name, path)
         except OSError:
-            if old_name is not None:
+            if old_name:
                 _unlink_quietly(old_name)
             raise
         temp_name = None
-        _fsync_directory(directory)
-        if old_name is not None:
-            _REAPER.remove(old_name)
-        return os.stat(path)
     except OSError as error:
         raise CatalogueError(
             f"cannot write {one_line(target.display)}: {error.strerror or error}"
@@ -279,6 +293,26 @@ def replace_atomically(
         if temp_name is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temp_name)
+    if old_name:
+        _REAPER.remove(old_name)
+    return _after_rename(target)
+
+
+def _after_rename(target: Target) -> Written:
+    """Sync the directory and stat the new file: failures are warnings, the write stands."""
+    warnings = []
+    try:
+        _fsync_directory(target.real_path.parent)
+    except OSError as error:
+        warnings.append(
+            f"{one_line(target.display)} was written, but its directory could not be synced "
+            f"({error.strerror or error}): a crash now may lose the change"
+        )
+    try:
+        status: os.stat_result | None = os.stat(target.real_path)
+    except OSError:
+        status = None
+    return Written(status, tuple(warnings))
 
 
 def _copy_then_append(
@@ -322,12 +356,12 @@ def append_copy(
     expected: os.stat_result,
     appended: bytes,
     before_rename: Callable[[], None] | None = None,
-) -> os.stat_result | None:
+) -> Written | None:
     """Replace the file by a copy of ``source`` (the file, open; copied in the kernel) with
     ``appended`` after it.
 
-    Returns the new file's status, or None if the file is not as ``expected`` (or
-    ``before_rename`` raised ``ChangedMeanwhile``): then nothing was written.
+    Returns the write, or None if the file is not as ``expected`` (or ``before_rename``
+    raised ``ChangedMeanwhile``): then nothing was written.
     """
     try:
         return replace_atomically(
@@ -351,6 +385,35 @@ def _fsync_directory(directory: Path) -> None:
 def read_bytes(target: Target) -> bytes:
     """The catalogue's current bytes, or a catalogue error naming it."""
     return read_catalogue_bytes(target.real_path, target.display)
+
+
+def read_state(target: Target) -> tuple[bytes, os.stat_result]:
+    """The catalogue's bytes and the status they were read at, for ``write_content``.
+
+    Raises ``ChangedMeanwhile`` if the file changed while it was being read.
+    """
+    with open_regular(target.real_path, target.display) as file:
+        status = os.fstat(file.fileno())
+        try:
+            data = file.read()
+        except OSError as error:
+            raise CatalogueError(
+                f"cannot read catalogue {one_line(target.display)}: {error.strerror or error}"
+            ) from None
+        if stamp_of(os.fstat(file.fileno())) != stamp_of(status) or len(data) != status.st_size:
+            raise ChangedMeanwhile
+    return data, status
+
+
+def write_content(target: Target, expected: os.stat_result, content: bytes) -> Written | None:
+    """Replace the file, still as ``expected`` (see ``read_state``), by ``content``.
+
+    Returns the write, or None if the file changed since: then nothing was written.
+    """
+    try:
+        return replace_atomically(target, lambda temp: temp.write(content), expected=expected)
+    except ChangedMeanwhile:
+        return None
 
 
 def check_block(appended: bytes, display: str, new: Sequence[Publication]) -> None:

@@ -426,7 +426,8 @@ def add_command(
         plan_append(read_bytes(target_of(path, display)), display, new)
         write([render_block(new)])
         return
-    add_publications(path, display, new, cache_directory_for(no_cache))
+    for warning in add_publications(path, display, new, cache_directory_for(no_cache)):
+        say("warning: ", warning)
     for publication in new:
         say("", f"added {publication.id} to {one_line(display)}")
     chosen = choose_format(_value(output_format), elsewhere="lines")

@@ -18,45 +18,70 @@ from typing import Any, BinaryIO
 from pubcli.catalogue import writer
 from pubcli.catalogue.loader import check_document, decode
 from pubcli.catalogue.rules import collisions
-from pubcli.errors import InvalidInputError
+from pubcli.errors import CatalogueError, InvalidInputError
 from pubcli.model import Publication
+from pubcli.safe_text import one_line
 from pubcli.store import cache
+
+ATTEMPTS = 5
+"""How many times add reads the file again when it changed under a write."""
 
 
 def add_publications(
     path: Path, display: str, new: Sequence[Publication], cache_directory: Path | None = None
-) -> None:
+) -> list[str]:
     """Add ``new`` to the end of the catalogue at ``path``: locked, checked, atomic.
 
     With a current cache the file is neither read nor parsed: collisions are checked
     against the cache, the new block is parsed on its own, and the file is copied in the
     kernel. Otherwise the whole file is read, and the whole result parsed and checked.
     No ``cache_directory``: no cache is read or written.
+
+    A file changed by a writer that skips the lock between the read and the rename is
+    read again and the write started again (``ATTEMPTS`` times), so its change is kept.
+    Returns warnings for the user: problems after the new file was in place.
     """
     with writer.writing(path, display) as target:
-        if cache_directory is not None and _add_with_cache(target, display, new, cache_directory):
-            return
-        plan = writer.plan_append(writer.read_bytes(target), display, new)
-        content, document = writer.verify(plan, display, new)
-        written = writer.replace_atomically(target, lambda temp: temp.write(content))
         if cache_directory is not None:
-            _cache_after_write(target, display, content, document, written, cache_directory)
+            written = _add_with_cache(target, display, new, cache_directory)
+            if written is not None:
+                return list(written.warnings)
+        for _ in range(ATTEMPTS):
+            try:
+                data, status = writer.read_state(target)
+            except writer.ChangedMeanwhile:
+                continue
+            plan = writer.plan_append(data, display, new)
+            content, document = writer.verify(plan, display, new)
+            written = writer.write_content(target, status, content)
+            if written is None:
+                continue
+            if cache_directory is not None and written.status is not None:
+                _cache_after_write(
+                    target, display, content, document, written.status, cache_directory
+                )
+            return list(written.warnings)
+    raise CatalogueError(
+        f"cannot write {one_line(display)}: it changed {ATTEMPTS} times while add was "
+        "writing it (another program writes it without the lock); nothing was written"
+    )
 
 
 def _add_with_cache(
     target: writer.Target, display: str, new: Sequence[Publication], directory: Path
-) -> bool:
-    """Append using the cache instead of reading the file; False if the cache cannot serve."""
+) -> writer.Written | None:
+    """Append using the cache instead of reading the file; None if the cache cannot serve
+    (then nothing was written)."""
     try:
         status = os.stat(target.real_path)
         cached = cache.open_for_write(directory, target.real_path, status, display)
         if not cached.append_info.appendable:
-            return False
+            return None
         problems = collisions(new, cached.taken)
         if problems:
             cached.prove()  # refuse only on the word of a cache proved to be current
     except (OSError, cache.CacheInvalidError):
-        return False
+        return None
     if problems:
         raise InvalidInputError(problems)
     info = cached.append_info
@@ -74,10 +99,13 @@ def _add_with_cache(
             if proof is not None:
                 proof.join()
     if written is None:
-        return False
-    with contextlib.suppress(OSError, ValueError, KeyError, TypeError, cache.CacheInvalidError):
-        cached.record_append(new, written, appended)
-    return True
+        return None
+    if written.status is not None:
+        with contextlib.suppress(
+            OSError, ValueError, KeyError, TypeError, cache.CacheInvalidError
+        ):
+            cached.record_append(new, written.status, appended)
+    return written
 
 
 class _Proof:
