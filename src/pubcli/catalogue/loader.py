@@ -191,15 +191,29 @@ def _position_of(text: str, found: Callable[[re.Match[str], int], bool]) -> str:
 
 _HEADER = r"^[ \t]*\[\[[ \t]*(?:publications|\"publications\"|'publications')[ \t]*\]\]"
 _HEADER_LINE = re.compile(_HEADER, re.MULTILINE)
-_TOKEN = re.compile(
-    rf"(?P<header>{_HEADER})"
+# A key as TOML allows it: bare, "basic" (with escapes) or 'literal' parts, dotted, with
+# whitespace around the dots.
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
+_KEY = rf"{_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART})*"
+_KEY_PARTS = re.compile(rf"[ \t]*(?P<part>{_KEY_PART})[ \t]*\.?")
+_STRINGS_AND_BRACKETS = (
     r'|(?P<basic_ml>""")'
     r"|(?P<literal_ml>''')"
     r'|"(?:[^"\\\n]|\\.)*"'
     r"|'[^'\n]*'"
-    r"|#[^\n]*",
+    r"|#[^\n]*"
+    r"|(?P<open>[\[{])"
+    r"|(?P<close>[\]}])"
+)
+# Where headers and keys are: at the start of a line outside any value (depth 0), never
+# inside a string. Inside an array or inline table only strings and brackets matter.
+_TOKEN = re.compile(
+    rf"^[ \t]*(?:\[\[[ \t]*(?P<array_header>{_KEY})[ \t]*\]\]"
+    rf"|\[[ \t]*(?P<table_header>{_KEY})[ \t]*\]"
+    rf"|(?P<key>{_KEY})[ \t]*=)" + _STRINGS_AND_BRACKETS,
     re.MULTILINE,
 )
+_VALUE_TOKEN = re.compile(_STRINGS_AND_BRACKETS[1:], re.MULTILINE)
 # After an opening delimiter: the body, the closing delimiter, and up to two quotes
 # that TOML lets a body end with (""""" closes a string that ends in "").
 _BASIC_ML_REST = re.compile(r'(?:[^"\\]|\\[\s\S]|"(?!""))*"""(?:""?)?')
@@ -220,35 +234,102 @@ class _LineCounter:
         return self.line
 
 
+class _Found(NamedTuple):
+    kind: str
+    """``array_header``, ``table_header`` or ``key``."""
+    key: tuple[str, ...]
+    """The dotted key, its parts decoded."""
+    offset: int
+
+
+def _key_of(spelling: str) -> tuple[str, ...]:
+    """The parts of a dotted key as TOML reads them (escapes in basic strings decoded)."""
+    parts = []
+    for match in _KEY_PARTS.finditer(spelling):
+        part = match.group("part")
+        if part[0] == "'":
+            parts.append(part[1:-1])
+        elif part[0] == '"':
+            parts.append(_basic_string(part))
+        else:
+            parts.append(part)
+    return tuple(parts)
+
+
+def _basic_string(quoted: str) -> str:
+    if "\\" not in quoted:
+        return quoted[1:-1]
+    import tomli
+
+    try:
+        return str(tomli.loads(f"k = {quoted}")["k"])
+    except tomli.TOMLDecodeError:
+        return quoted  # not a key TOML allows: the file does not parse anyway
+
+
+def _structure(text: str) -> Iterator[_Found]:
+    """Every table header and top-level-of-its-table key of ``text``, in order.
+
+    The one place that decides where headers and keys are: strings (multi-line ones too)
+    and comments are skipped, and nothing inside an array or inline table counts.
+    """
+    depth = 0
+    position = 0
+    while match := (_VALUE_TOKEN if depth else _TOKEN).search(text, position):
+        position = match.end()
+        kind = match.lastgroup
+        if kind in ("array_header", "table_header", "key"):
+            yield _Found(kind, _key_of(match.group(kind)), match.start())
+            continue
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth = max(0, depth - 1)
+        elif kind in ("basic_ml", "literal_ml"):
+            rest = _BASIC_ML_REST if kind == "basic_ml" else _LITERAL_ML_REST
+            end = rest.match(text, position)
+            position = end.end() if end else len(text)
+
+
+_PUBLICATIONS = ("publications",)
+
+
 def header_lines(text: str, entry_count: int) -> list[int]:
     """Return the line of each ``[[publications]]`` header, in order.
 
-    A header-like line may sit inside a multi-line string; only when the quick count
-    disagrees with the parsed entries is the text scanned token by token.
+    A header-like line may sit inside a multi-line string, and a header may be spelt in
+    any way TOML allows; only when the quick count disagrees with the parsed entries is
+    the text scanned token by token.
     """
     line_of = _LineCounter(text)
     quick = [line_of(match.start()) for match in _HEADER_LINE.finditer(text)]
     if len(quick) == entry_count:
         return quick
     line_of = _LineCounter(text)
-    lines: list[int] = []
-    position = 0
-    while match := _TOKEN.search(text, position):
-        position = match.end()
-        if match.group("header"):
-            lines.append(line_of(match.start()))
-        elif match.group("basic_ml") or match.group("literal_ml"):
-            rest = _BASIC_ML_REST if match.group("basic_ml") else _LITERAL_ML_REST
-            end = rest.match(text, position)
-            position = end.end() if end else len(text)
-    return lines
+    return [
+        line_of(found.offset)
+        for found in _structure(text)
+        if found.kind == "array_header" and found.key == _PUBLICATIONS
+    ]
+
+
+def _top_level_key(text: str, name: str) -> int | None:
+    """The offset of the top-level key ``name`` (any spelling, dotted or not), or None."""
+    for found in _structure(text):
+        if found.kind != "key":
+            return None  # past the top level: the first table header
+        if found.key[0] == name:
+            return found.offset
+    return None
 
 
 def appendable(text: str, entries: list[Any]) -> bool:
     """Whether every entry has its own ``[[publications]]`` header, so that a block
-    appended to ``text`` extends the array (an inline ``publications = [...]`` cannot)."""
-    inline = re.search(r"^[ \t]*(?:publications|\"publications\")[ \t]*=", text, re.MULTILINE)
-    return not inline and len(header_lines(text, len(entries))) == len(entries)
+    appended to ``text`` extends the array (an inline ``publications = [...]`` cannot,
+    however its key is spelt)."""
+    if _top_level_key(text, "publications") is not None:
+        return False
+    return len(header_lines(text, len(entries))) == len(entries)
 
 
 class AppendInfo(NamedTuple):
@@ -280,8 +361,12 @@ def stamp_of(status: os.stat_result) -> Stamp:
 
 
 def _key_line(text: str, key: str) -> int:
-    match = re.search(rf"^[ \t]*(?:{re.escape(key)}|\"{re.escape(key)}\")[ \t]*[=.]", text, re.M)
-    return text.count("\n", 0, match.start()) + 1 if match else 1
+    """The line where the top-level ``key`` is defined: as a key, else as a table."""
+    offset = _top_level_key(text, key)
+    if offset is None:
+        headers = (found for found in _structure(text) if found.kind != "key")
+        offset = next((found.offset for found in headers if found.key[:1] == (key,)), 0)
+    return text.count("\n", 0, offset) + 1
 
 
 def entries_of(document: dict[str, Any], display: str) -> list[Any]:
