@@ -250,12 +250,14 @@ def test_no_call_reads_the_catalogue_twice(
         (invalid, ["list", "-c", str(invalid)]),
         (broken, ["check", "-c", str(broken)]),
         (large, ["list", "-c", str(large)]),  # builds the cache
+        # Warm: the file is opened only to prove a cache written within a tick of it.
         (large, ["filter", "--text", "x", "-c", str(large)]),
         (small, [*add, str(small)]),
         (large, [*add, str(large), "--no-cache"]),
     ]
     for path, arguments in calls:
-        assert opens_of(path, arguments, monkeypatch) == 1, arguments
+        allowed = {0, 1} if arguments[0] == "filter" and path == large else {1}
+        assert opens_of(path, arguments, monkeypatch) in allowed, arguments
     capsys.readouterr()
 
 
