@@ -7,12 +7,13 @@ import resource
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from pubcli import __version__
+from pubcli import __version__, exit_codes
 from tests.conftest import PUBCLI, Outcome, entry, run_in_terminal, run_process
 
 TITLE = "Café: [bold]x[/] Array[int]"
@@ -196,3 +197,67 @@ def test_a_broken_catalogue_is_parsed_once(
     assert (result.code, result.out) == (3, "")
     assert result.err.startswith("error: ") and result.err.count("\n") == 1
     assert len(parses) == 1
+
+
+def _started_by_pubcli(stderr: bytes) -> bool:
+    """Whether a traceback passes through pubcli's own code (a module of the package, or
+    the console script's call of main), rather than only Python's own start-up: site, the
+    script's ``import re``, or the search for the package before its first line runs (the
+    import machinery hides its own frames, leaving the script's import line alone)."""
+    markers = (b"sys.exit(main())", b"pubcli/", b"pubcli\\")
+    return any(marker in stderr for marker in markers)
+
+
+@pytest.mark.parametrize("arguments", [["list"], ["show", "cafe"]])
+def test_ctrl_c_at_any_moment_of_start_up_is_one_line(
+    catalogue: Path, isolated: Path, arguments: list[str]
+) -> None:
+    """SIGINT at 40 moments over the first 0.3 s, as the attack did: never a traceback from
+    pubcli, at most the one ``error: interrupted`` line, and exit 130, or death by SIGINT
+    (which a shell shows as 130) when it lands before ``main`` runs. A signal inside Python's
+    own start-up (site, the console script's ``import re``, finding the package), before the
+    first line of pubcli runs, is Python's to report: such tries are told apart, counted."""
+    import random
+
+    shapes = set()
+    before_pubcli = 0
+    rng = random.Random(11)
+    for attempt in range(40):
+        process = subprocess.Popen(
+            [str(PUBCLI), *arguments],
+            cwd=isolated,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        time.sleep(0.3 * (attempt + rng.random()) / 40)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        if process.returncode != 0 and b"Traceback" in err and not _started_by_pubcli(err):
+            before_pubcli += 1
+            continue
+        shapes.add((process.returncode, err))
+    allowed = {
+        (0, b""),  # finished before the signal
+        (-signal.SIGINT, b""),  # killed before Python's own handler was installed
+        (-signal.SIGINT, b"error: interrupted\n"),  # before main(): the excepthook
+        (exit_codes.INTERRUPTED, b"error: interrupted\n"),  # inside main()
+    }
+    assert shapes <= allowed, (shapes - allowed, f"{before_pubcli} in Python's start-up")
+    assert (exit_codes.INTERRUPTED, b"error: interrupted\n") in shapes
+
+
+def test_an_interrupt_that_python_wrapped_is_still_an_interrupt(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Python 3.11 turns a Ctrl-C inside ``__set_name__`` (while a class is made, during
+    an import) into a RuntimeError: it is reported as the interrupt it was."""
+    from pubcli.cli.failures import report
+
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise RuntimeError("Error calling __set_name__") from interrupt
+    except RuntimeError as wrapped:
+        assert report(wrapped) == exit_codes.INTERRUPTED
+    assert capsys.readouterr().err == "error: interrupted\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from pubcli import exit_codes
+from pubcli import _interrupts, exit_codes
 from pubcli.errors import PubcliError
 from pubcli.output.streams import OutputClosedError, say, silence_stdout
 from pubcli.safe_text import one_line
@@ -25,7 +25,7 @@ def report(error: BaseException) -> int:
     if isinstance(error, PubcliError):
         say("error: ", str(error))
         return error.exit_code
-    if isinstance(error, KeyboardInterrupt):
+    if _interrupts(error):  # a KeyboardInterrupt, or what Python wrapped one in
         say("error: ", "interrupted")
         return exit_codes.INTERRUPTED
     if isinstance(error, OSError):

@@ -1,12 +1,19 @@
-"""The ``pubcli`` console script: the quick route when it applies, else the full CLI."""
+"""The ``pubcli`` console script: the quick route when it applies, else the full CLI.
+
+This module imports nothing of pubcli at its top: the console script imports it before
+``main`` runs, and a Ctrl-C that lands then is only caught by the start-up hook in
+``pubcli/__init__.py``. Everything else happens inside ``main``, under its handlers.
+"""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from pubcli.output.environment import Environment, choose
-from pubcli.output.streams import prepare_streams, silence_stdout
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pubcli.output.environment import Environment
 
 
 def main(arguments: Sequence[str] | None = None, environment: Environment | None = None) -> int:
@@ -14,7 +21,23 @@ def main(arguments: Sequence[str] | None = None, environment: Environment | None
 
     The one way in, for the console script, ``python -m pubcli`` and the tests alike;
     ``environment`` replaces the terminal facts read from the process (for tests).
+    A Ctrl-C wherever it lands, imports included, is one ``error: interrupted`` line and 130.
     """
+    from pubcli import _interrupts
+
+    try:
+        return _run(arguments, environment)
+    except BaseException as error:
+        if not _interrupts(error):
+            raise
+        sys.stderr.write("error: interrupted\n")
+        return 130  # exit_codes.INTERRUPTED, not imported here: see the module's docstring
+
+
+def _run(arguments: Sequence[str] | None, environment: Environment | None) -> int:
+    from pubcli.output.environment import choose
+    from pubcli.output.streams import prepare_streams, silence_stdout
+
     prepare_streams()
     if arguments is None:
         arguments = sys.argv[1:]
