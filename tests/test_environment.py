@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from pubcli.cli.main import main
 from pubcli.output.environment import Environment, choose, choose_format
-from tests.conftest import entry
+from tests.conftest import entry, run_in_terminal
 
 TERMINAL = Environment(stdout_isatty=True, stdin_isatty=True, stdout_utf8=True, colour=True,
                        width=60)  # fmt: skip
@@ -121,3 +122,26 @@ def test_colour_on_a_terminal_by_default(
     """The counterpart of the test above: on a terminal with colour allowed, dates are cyan."""
     code, screen = run_in(TERMINAL, capsys, "list")
     assert code == 0 and "\x1b[36m" in screen
+
+
+@pytest.mark.parametrize("columns", ["0", "-5", "abc", "", "99999999999"])
+def test_a_width_of_zero_or_garbage_is_an_unknown_width(
+    catalogue: Path, isolated: Path, columns: str
+) -> None:
+    """COLUMNS=0 printed nothing (exit 0). Now 0 or garbage means "unknown": the terminal's
+    own width, else (this pty reports 0 columns) 80."""
+    code, screen = run_in_terminal(["list"], isolated, {"COLUMNS": columns, "NO_COLOR": "1"})
+    plain = [re.sub(r"\x1b\[[0-9;]*m", "", line).rstrip() for line in screen.splitlines()]
+    assert code == 0
+    assert " a   2019-05-01  Statement  Alpha" in plain
+    assert plain[-1].strip() == "2 publications"
+    assert max(len(line) for line in plain) <= 80
+
+
+def test_the_width_is_decided_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """COLUMNS wins when it is a positive number; 0 and garbage fall back (no terminal: 80)."""
+    monkeypatch.setenv("COLUMNS", "132")
+    assert Environment.from_process().width == 132
+    for garbage in ("0", "-1", "12x", "٣", "10001"):
+        monkeypatch.setenv("COLUMNS", garbage)
+        assert Environment.from_process().width == 80  # pytest's stdout is no terminal

@@ -27,7 +27,7 @@ class Environment(NamedTuple):
     colour: bool
     """Colour is allowed: NO_COLOR is not set (bold and dim may stay)."""
     width: int | None = None
-    """Columns to fit, or None for the terminal's own width as Rich measures it."""
+    """Columns to fit; None in a test's environment means Rich's default (80 off a terminal)."""
 
     @classmethod
     def from_process(cls) -> Environment:
@@ -37,7 +37,25 @@ class Environment(NamedTuple):
             stdin_isatty=_isatty(sys.stdin),
             stdout_utf8=_is_utf8(getattr(sys.stdout, "encoding", None)),
             colour=os.environ.get("NO_COLOR", "") == "",
+            width=_width(sys.stdout),
         )
+
+
+WIDEST = 10_000
+"""A wider COLUMNS is taken for garbage: no terminal is that wide."""
+
+
+def _width(stream: object) -> int:
+    """The columns to fit: COLUMNS when it is a sensible number; else (unset, 0, negative,
+    not a number) the terminal's own width; else (no terminal, or one that says 0) 80."""
+    text = os.environ.get("COLUMNS", "").strip()
+    if text.isascii() and text.isdigit() and 0 < int(text) <= WIDEST:
+        return int(text)
+    try:
+        columns = os.get_terminal_size(stream.fileno()).columns  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        columns = 0
+    return columns if 0 < columns <= WIDEST else 80
 
 
 def _isatty(stream: object) -> bool:
