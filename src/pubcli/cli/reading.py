@@ -6,14 +6,14 @@ Shared by the Typer commands and by the quick route (``quick``).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from pubcli.catalogue.locate import find_catalogue
 from pubcli.output.environment import choose_format, current
 from pubcli.output.formats import DEFAULT_COLUMNS, machine_chunks, parse_columns
-from pubcli.output.streams import print_renderable, say, warn_skipped, write
+from pubcli.output.streams import print_renderable, print_renderables, say, warn_skipped, write
 from pubcli.store.memory import Store
 from pubcli.store.query import Criteria
 
@@ -32,8 +32,11 @@ def cache_directory_for(no_cache: bool) -> Path | None:
     return cache_directory(os.environ)
 
 
-def ask(catalogue: str | None, no_cache: bool, question: Callable[[Store], T]) -> T:
-    """Answer ``question`` from the catalogue, leniently: warn about each skipped entry.
+def ask(
+    catalogue: str | None, no_cache: bool, question: Callable[[Store], T], *, warn: bool = True
+) -> T:
+    """Answer ``question`` from the catalogue, leniently: warn about each skipped entry
+    (unless ``warn`` is false: asked again, the warnings were given the first time).
 
     A cache found damaged half-way through is dropped and the question asked again of
     the file itself.
@@ -51,18 +54,55 @@ def ask(catalogue: str | None, no_cache: bool, question: Callable[[Store], T]) -
             store = open_store(path, display, directory, trust_cache=False)
             return question(store)
     finally:
-        warn_skipped(store.problems, display)
+        if warn:
+            warn_skipped(store.problems, display)
+
+
+ONE_TABLE = 500
+"""A table of more rows than this is printed in batches of this many as they are read,
+its column widths fixed from the terminal's width: the first rows appear at once and
+memory stays bounded (Rich measures every row of a table before printing any)."""
+
+FIRST_BATCH = 40
 
 
 class Listing(NamedTuple):
-    """What list or filter prints: just ids when that is all the format needs."""
+    """What list or filter prints: just ids when that is all the format needs; for a long
+    table, where to read the records from, batch by batch."""
 
     ids: list[str] | None = None
     records: list[Record] | None = None
+    indices: list[int] | None = None
+    store: Store | None = None
+    longest_id: int = 0
 
     def size(self) -> int:
         """How many publications are to be printed."""
-        return len(self.ids if self.ids is not None else self.records or [])
+        for shown in (self.ids, self.records, self.indices):
+            if shown is not None:
+                return len(shown)
+        return 0
+
+
+def _batches(listing: Listing, again: Callable[[], Listing]) -> Iterator[list[Record]]:
+    """The records of a long listing, ``ONE_TABLE`` at a time. A cache found damaged on the
+    way is left for the file (``again``), from the first row not yet given: the cache never
+    changes a result, so the order is the same."""
+    from pubcli.store.cache import CacheInvalidError
+
+    indices, store = listing.indices or [], listing.store
+    done = 0
+    while done < len(indices) and store is not None:
+        # A first screenful on its own: the first rows appear before Rich lays out more.
+        batch = indices[done : done + (FIRST_BATCH if done == 0 else ONE_TABLE)]
+        try:
+            records = store.records(batch)
+        except CacheInvalidError:
+            listing = again()
+            indices, store = listing.indices or [], listing.store
+            continue
+        yield records
+        done += len(batch)
 
 
 def print_listing(
@@ -88,6 +128,9 @@ def print_listing(
             ordered = ordered[:limit]
         if only_ids:
             return Listing(ids=store.ids(ordered))
+        if chosen_format == "table" and len(ordered) > ONE_TABLE:
+            longest_id = max(len(id_) for id_ in store.ids(ordered))
+            return Listing(indices=ordered, store=store, longest_id=longest_id)
         return Listing(records=store.records(ordered))
 
     listing = ask(catalogue, no_cache, question)
@@ -100,8 +143,13 @@ def print_listing(
         else:
             from pubcli.output.render import publications_table
 
-            shown = listing.records or []
-            print_renderable(lambda width: publications_table(shown, chosen_columns, width))
+            if listing.indices is None:
+                shown = listing.records or []
+                print_renderable(lambda width: publications_table(shown, chosen_columns, width))
+            else:
+                # Asked again (of the file) only if the cache fails half-way.
+                rows = _batches(listing, lambda: ask(catalogue, True, question, warn=False))
+                print_renderables(lambda width: _long_table(rows, chosen_columns, width, listing))
     else:
         write(
             machine_chunks(
@@ -112,3 +160,16 @@ def print_listing(
             )
         )
     return listing.size()
+
+
+def _long_table(
+    batches: Iterator[list[Record]], columns: tuple[str, ...], width: int, listing: Listing
+) -> Iterator[object]:
+    """A long table, batch by batch: the top edge, the batches, the caption."""
+    from pubcli.output.render import column_widths, table_batch, table_end
+
+    widths = column_widths(columns, width, listing.longest_id)
+    yield ""  # the blank top edge of the table
+    for number, records in enumerate(batches):
+        yield table_batch(records, columns, widths, header=number == 0)
+    yield table_end(listing.size(), widths)

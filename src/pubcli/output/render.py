@@ -11,6 +11,7 @@ from typing import IO
 
 from rich import box
 from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.style import Style
 from rich.table import Table
@@ -52,13 +53,23 @@ def count_caption(count: int) -> str:
     return f"{count} publication{'' if count == 1 else 's'}"
 
 
+CELL_LIMIT = 2_000
+"""A table cell shows at most this many characters of a value, then ``…``: Rich wraps
+text at about 3 s per MB, and nobody reads more in a cell (machine formats keep it all)."""
+
+
+def _capped(text: str, limit: int = CELL_LIMIT) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _cell(publication: Record, column: str) -> Text:
-    text = cell_text(publication, column)
+    full = cell_text(publication, column)
+    text = _capped(full)
     if column == "url" and text:
         shown = one_line(text)
         # A link target goes to the terminal inside an escape sequence: only one that
-        # needs no escaping and holds no space is given (else the text alone is shown).
-        linked = shown == text and not any(c.isspace() for c in text)
+        # needs no escaping, holds no space and is shown whole is given (else the text).
+        linked = shown == text == full and not any(c.isspace() for c in text)
         return Text(shown, style=Style(link=text) if linked else "")
     if column == "summary":
         return Text(escape_controls(text))
@@ -96,6 +107,66 @@ def publications_table(
     return table
 
 
+def column_widths(columns: Sequence[str], width: int, longest_id: int) -> list[int]:
+    """Fixed widths for a table printed in batches: decided from the terminal's width and
+    the columns (and the longest id, which is cheap to know), never by measuring every row.
+
+    The same caps as ``publications_table``: ids at most a quarter of the width, dates 10,
+    other short fields a sixth; titles and summaries share what is left.
+    """
+    fixed = {
+        "id": min(max(2, longest_id), max(12, width // 4)),
+        "date": 10,
+    }
+    widths = [fixed.get(column, max(8, width // 6)) for column in columns]
+    wide = [i for i, column in enumerate(columns) if column in ("title", "summary")]
+    if wide:
+        # The table's two edges (a space each, as SIMPLE_HEAD draws them) and one space
+        # between columns.
+        room = width - 2 - sum(w for i, w in enumerate(widths) if i not in wide)
+        room -= len(columns) - 1
+        for number, i in enumerate(wide):
+            widths[i] = max(8, room // len(wide) + (1 if number < room % len(wide) else 0))
+    return widths
+
+
+def table_batch(
+    publications: Sequence[Record], columns: Sequence[str], widths: Sequence[int], *, header: bool
+) -> RenderableType:
+    """Rows of a table printed in batches, each batch its own table with the same widths
+    and no edges (a blank line above the first and ``table_end`` below the last stand for
+    them); the header on the first only."""
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        header_style="bold",
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+        show_header=header,
+        show_edge=False,
+    )
+    last = len(columns) - 1
+    for number, (column, width) in enumerate(zip(columns, widths, strict=True)):
+        table.add_column(
+            _HEADINGS[column],
+            width=width + (number < last),  # Rich counts the padding in a column's width
+            no_wrap=column == "date",
+            overflow="fold",
+            style="bold" if column == "id" else "cyan" if column == "date" else None,
+        )
+    for publication in publications:
+        table.add_row(*(_cell(publication, column) for column in columns))
+    return Padding(table, (0, 0, 0, 1))  # the left edge
+
+
+def table_end(count: int, widths: Sequence[int]) -> RenderableType:
+    """The blank bottom edge and the caption with the count, centred as Rich centres one."""
+    table_width = sum(widths) + len(widths) - 1 + 2
+    caption = count_caption(count)
+    left = max(0, table_width - len(caption)) // 2
+    line = " " * left + caption + " " * max(0, table_width - len(caption) - left)
+    return Group(Text(""), Text(line, style="table.caption"))
+
+
 _DETAIL_FIELDS = ("id", "type", "date", "components", "topics", "url")
 
 
@@ -107,14 +178,27 @@ def publication_view(publication: Record) -> RenderableType:
     for column in _DETAIL_FIELDS:
         value = _cell(publication, column)
         grid.add_row(column, value if value.plain else Text("-", style="dim"))
-    parts: list[RenderableType] = [
-        Text(one_line(publication["title"]), style="bold"),
-        Text(""),
-        grid,
-    ]
+    title = one_line(publication["title"])
+    parts: list[RenderableType] = [Text(_capped(title, SHOW_LIMIT), style="bold")]
+    parts += _rest_note(title, publication["id"])
+    parts += [Text(""), grid]
     if publication["summary"]:
-        parts += [Text(""), Text(escape_controls(publication["summary"]))]
+        summary = escape_controls(publication["summary"])
+        parts += [Text(""), Text(_capped(summary, SHOW_LIMIT))]
+        parts += _rest_note(summary, publication["id"])
     return Panel(Group(*parts), box=box.ROUNDED, expand=False)
+
+
+SHOW_LIMIT = 20_000
+"""``show`` on a terminal wraps at most this many characters of a title or summary (a
+long report's summary fits; Rich wraps at about 3 s per MB), then says how to see it all."""
+
+
+def _rest_note(text: str, id_: str) -> list[RenderableType]:
+    if len(text) <= SHOW_LIMIT:
+        return []
+    rest = len(text) - SHOW_LIMIT
+    return [Text(f"({rest} more characters: pubcli show {id_} --format json)", style="dim")]
 
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"

@@ -43,6 +43,20 @@ def print_renderable(make: Callable[[int], object]) -> None:
         raise OutputClosedError from None
 
 
+def print_renderables(make: Callable[[int], Iterable[object]]) -> None:
+    """Print with Rich, one after another as they come, what ``make(width)`` yields: a long
+    table starts at once, in bounded memory."""
+    from pubcli.output.render import make_console
+
+    try:
+        console = make_console(sys.stdout, current())
+        for renderable in make(console.width):
+            console.print(renderable)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        raise OutputClosedError from None
+
+
 def print_full_view(publication: Record) -> None:
     """One publication in full, in a panel (for a terminal)."""
     from pubcli.output.render import publication_view
