@@ -74,11 +74,8 @@ def test_a_long_table_starts_at_once(isolated: Path) -> None:
     assert first_row < total / 3, (first_row, total)
     screen = ESCAPE.sub("", b"".join(d for _, d in chunks).decode()).replace("\r", "")
     lines = [line.rstrip() for line in screen.split("\n")]
-    assert lines[:3] == [
-        "",
-        " ID                Date        Type          Title",
-        " " + "─" * 79,
-    ], lines[:5]
+    assert lines[:2] == ["", " ID                Date        Type           Title"], lines[:5]
+    assert lines[2] in (" " + "─" * 78, " " + "─" * 79)  # Rich 13.7 draws one more
     assert [line.strip() for line in lines[-3:]] == ["", "4000 publications", ""]
     ids = re.findall(r"^ (synthetic-\d{6}) ", "\n".join(lines), re.MULTILINE)
     assert ids == [f"synthetic-{n:06d}" for n in range(4000)]

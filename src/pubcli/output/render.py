@@ -121,10 +121,10 @@ def column_widths(columns: Sequence[str], width: int, longest_id: int) -> list[i
     widths = [fixed.get(column, max(8, width // 6)) for column in columns]
     wide = [i for i, column in enumerate(columns) if column in ("title", "summary")]
     if wide:
-        # The table's two edges (a space each, as SIMPLE_HEAD draws them) and one space
-        # between columns.
+        # The table's two edges (a space each, as SIMPLE_HEAD draws them), and between
+        # two columns a padding space and a separator.
         room = width - 2 - sum(w for i, w in enumerate(widths) if i not in wide)
-        room -= len(columns) - 1
+        room -= 2 * (len(columns) - 1)
         for number, i in enumerate(wide):
             widths[i] = max(8, room // len(wide) + (1 if number < room % len(wide) else 0))
     return widths
@@ -144,11 +144,10 @@ def table_batch(
         show_header=header,
         show_edge=False,
     )
-    last = len(columns) - 1
-    for number, (column, width) in enumerate(zip(columns, widths, strict=True)):
+    for column, width in zip(columns, widths, strict=True):
         table.add_column(
             _HEADINGS[column],
-            width=width + (number < last),  # Rich counts the padding in a column's width
+            width=width,
             no_wrap=column == "date",
             overflow="fold",
             style="bold" if column == "id" else "cyan" if column == "date" else None,
@@ -160,7 +159,7 @@ def table_batch(
 
 def table_end(count: int, widths: Sequence[int]) -> RenderableType:
     """The blank bottom edge and the caption with the count, centred as Rich centres one."""
-    table_width = sum(widths) + len(widths) - 1 + 2
+    table_width = sum(widths) + 2 * (len(widths) - 1) + 2
     caption = count_caption(count)
     left = max(0, table_width - len(caption)) // 2
     line = " " * left + caption + " " * max(0, table_width - len(caption) - left)
