@@ -13,8 +13,8 @@ For scripts and notebooks::
 Importing pubcli loads neither Typer, Click nor Rich.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: it imports a module before the start-up
+# hook below is installed, and every annotation of this file is valid without it.
 import sys as _sys
 
 
@@ -38,7 +38,7 @@ def _interrupted_at_start_up(kind: type[BaseException], value: BaseException, tb
         _sys.__excepthook__(kind, value, tb)  # type: ignore[arg-type]
 
 
-def _interrupted_at_exit(unraisable: _sys.UnraisableHookArgs) -> None:
+def _interrupted_at_exit(unraisable: "_sys.UnraisableHookArgs") -> None:
     # Ctrl-C while the interpreter shuts down, after main() has returned (threading's
     # shutdown reports it as "Exception ignored"): the command is done, its code stands.
     if not _interrupts(unraisable.exc_value):
