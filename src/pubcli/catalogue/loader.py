@@ -142,17 +142,21 @@ def parse_toml(text: str, display: str) -> dict[str, Any]:
         ) from None
 
 
-# Strings and comments (skipped), brackets and braces, and decimal digit runs: enough of
-# TOML's tokens to find where a document breaks one of the parser's size limits.
-_SIZE_TOKEN = re.compile(
-    r'(?P<basic_ml>""")'
+# Strings and comments (skipped), and brackets and braces: the tokens that every scan
+# of the text below needs, so that nothing inside a string is taken for structure.
+_STRINGS_AND_BRACKETS = (
+    r'|(?P<basic_ml>""")'
     r"|(?P<literal_ml>''')"
     r'|"(?:[^"\\\n]|\\.)*"'
     r"|'[^'\n]*'"
     r"|#[^\n]*"
     r"|(?P<open>[\[{])"
     r"|(?P<close>[\]}])"
-    r"|(?P<digits>(?<![\w.:+-])[+-]?[0-9][0-9_]*)"
+)
+# Those and decimal digit runs: enough of TOML's tokens to find where a document breaks
+# one of the parser's size limits.
+_SIZE_TOKEN = re.compile(
+    _STRINGS_AND_BRACKETS.removeprefix("|") + r"|(?P<digits>(?<![\w.:+-])[+-]?[0-9][0-9_]*)"
 )
 _MAX_INLINE_NESTING = 400  # tomli's limit; a table header's brackets count one level more
 
@@ -196,15 +200,6 @@ _HEADER_LINE = re.compile(_HEADER, re.MULTILINE)
 _KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
 _KEY = rf"{_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART})*"
 _KEY_PARTS = re.compile(rf"[ \t]*(?P<part>{_KEY_PART})[ \t]*\.?")
-_STRINGS_AND_BRACKETS = (
-    r'|(?P<basic_ml>""")'
-    r"|(?P<literal_ml>''')"
-    r'|"(?:[^"\\\n]|\\.)*"'
-    r"|'[^'\n]*'"
-    r"|#[^\n]*"
-    r"|(?P<open>[\[{])"
-    r"|(?P<close>[\]}])"
-)
 # Where headers and keys are: at the start of a line outside any value (depth 0), never
 # inside a string. Inside an array or inline table only strings and brackets matter.
 _TOKEN = re.compile(
