@@ -574,7 +574,8 @@ def run(arguments: Sequence[str]) -> int:
     the mapping the quick route uses too (``failures.report``).
     """
     try:
-        decoded = decode_arguments(arguments)
+        # 'pubcli' alone prints the help as --help does (Click would raise it as an error).
+        decoded = decode_arguments(arguments) or ["--help"]
         result = _app_for(decoded)(args=decoded, prog_name="pubcli", standalone_mode=False)
         sys.stdout.flush()
         if result == exit_codes.INTERRUPTED:  # Typer turns Ctrl-C into this exit code
