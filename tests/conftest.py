@@ -172,6 +172,8 @@ one_line_text = st.text(
     min_size=1,
     max_size=30,
 ).filter(str.strip)
+# A value of components or topics: no ';' (SPEC section 1).
+list_value_text = one_line_text.filter(lambda text: ";" not in text)
 summary_text = st.text(
     st.characters(blacklist_categories=("Cs", "Zl", "Zp"), blacklist_characters="\r").filter(
         lambda c: c in "\n\t" or not (ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F)
@@ -184,8 +186,8 @@ publications = st.builds(
     title=one_line_text,
     type=one_line_text,
     date=st.none() | st.dates(datetime.date(1900, 1, 1), datetime.date(2100, 12, 31)),
-    components=st.lists(one_line_text, min_size=1, max_size=3).map(tuple),
-    topics=st.lists(one_line_text, max_size=3).map(tuple),
+    components=st.lists(list_value_text, min_size=1, max_size=3).map(tuple),
+    topics=st.lists(list_value_text, max_size=3).map(tuple),
     summary=summary_text,
     url=st.none()
     | st.from_regex(r"https?://[a-z]{1,10}\.org(/[a-z0-9_%-]{0,10})?", fullmatch=True),

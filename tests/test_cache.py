@@ -49,11 +49,13 @@ def cached(path: Path, directory: Path) -> Store:
     return store
 
 
-def write(path: Path, publications: list[Publication]) -> None:
+def write(path: Path, publications: list[Publication], schema_version: int | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("# random\n", encoding="utf-8")
     if publications:
         add_publications(path, "c", publications)
+    if schema_version is not None:  # after the adds: add never writes a newer version
+        path.write_text(f"schema_version = {schema_version}\n" + path.read_text("utf-8"), "utf-8")
 
 
 words = st.text(alphabet="abcé ßE-1\t", max_size=8)
@@ -94,15 +96,20 @@ catalogue_strategy = st.lists(
 @settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(catalogue_strategy, st.lists(criteria_strategy, min_size=1, max_size=3))
+@given(
+    catalogue_strategy,
+    st.lists(criteria_strategy, min_size=1, max_size=3),
+    st.sampled_from([None, 1, 2, 7]),
+)
 def test_cached_answers_equal_fresh_ones(
-    isolated: Path, items: list[Publication], queries: list[Criteria]
+    isolated: Path, items: list[Publication], queries: list[Criteria], version: int | None
 ) -> None:
     """For random catalogues and queries, the cache answers exactly as a fresh parse."""
     path = isolated / "random" / "cat.toml"
-    write(path, items)
+    write(path, items, version)
     store = cached(path, isolated / "cache")
     assert len(store) == len(items)
+    assert store.newer_schema == fresh(path).newer_schema == (version if version != 1 else None)
     for criteria in queries:
         assert answers(store, criteria) == answers(fresh(path), criteria)
 
@@ -329,6 +336,7 @@ def everything(store: Store, queries: list[Criteria]) -> list[object]:
     """Every answer of the ``Store`` protocol, for every query, sort order and facet."""
     every = range(len(store))
     results: list[object] = [list(store.problems), len(store), store.all_ids()]
+    results.append(store.newer_schema)
     results += [store.ids(every), store.records(every), store.publications(every)]
     results += [store.facet_values(facet) for facet in FACETS]
     for criteria in queries:
@@ -342,12 +350,13 @@ def everything(store: Store, queries: list[Criteria]) -> list[object]:
 
 
 def add_verdict(path: Path, new: list[Publication], directory: Path | None) -> list[str]:
-    """The problems of an add (none when it was done)."""
+    """The problems of an add, or when it was done the notes of the spellings it adopted
+    from the catalogue (the store's facets: cached or parsed)."""
     try:
-        add_publications(path, "c", new, directory)
+        added = add_publications(path, "c", new, directory)
     except InvalidInputError as error:
         return error.problems
-    return []
+    return added.notes
 
 
 @settings(
@@ -362,8 +371,9 @@ def test_invalid_entries_change_no_answer_and_no_verdict_of_add(
     isolated: Path, raws: list[dict[str, Any]], new: list[Publication], queries: list[Criteria]
 ) -> None:
     """With invalid, duplicate and case-differing entries in the file, the cached store
-    answers every question as a fresh parse, and add gives the same verdict and the same
-    file with the cache as without it; after the add, the answers are still equal."""
+    answers every question as a fresh parse, and add gives the same verdict, adopts the
+    same spellings and writes the same file with the cache as without it; after the add,
+    the answers are still equal."""
     text = "# random\n" + "\n".join(entry(**raw) for raw in raws)
     with_cache, without = isolated / "one" / "cat.toml", isolated / "two" / "cat.toml"
     for path in (with_cache, without):

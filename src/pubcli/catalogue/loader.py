@@ -18,7 +18,6 @@ from pubcli.safe_text import one_line
 if TYPE_CHECKING:
     from pubcli.model import Publication
 
-CURRENT_SCHEMA_VERSION = 1
 TOP_LEVEL_KEYS = ("publications", "schema_version")
 _BOM = "\ufeff"
 
@@ -32,6 +31,8 @@ class Catalogue(NamedTuple):
     problems: list[Problem]
     lines: list[int]
     """The line of each publication's ``[[publications]]`` header."""
+    newer_schema: int | None = None
+    """The file's ``schema_version`` when it is newer than this pubcli knows."""
 
 
 def read_text(path: Path, display: str) -> str:
@@ -374,7 +375,7 @@ def entries_of(document: dict[str, Any], display: str) -> list[Any]:
 
 def check_document(document: dict[str, Any], text: str, display: str) -> Catalogue:
     """Validate a parsed document: every entry, duplicate ids, duplicate titles and dates."""
-    from pubcli.catalogue.rules import check_entries, entry_label
+    from pubcli.catalogue.rules import check_entries, entry_label, newer_schema
 
     entries = entries_of(document, display)
     problems = _top_level_problems(document, text, display)
@@ -395,7 +396,8 @@ def check_document(document: dict[str, Any], text: str, display: str) -> Catalog
         if verdict.publication is not None:
             publications.append(verdict.publication)
             publication_lines.append(line)
-    return Catalogue(display, publications, problems, publication_lines)
+    newer = newer_schema(document.get("schema_version"))
+    return Catalogue(display, publications, problems, publication_lines, newer)
 
 
 def _top_level_problems(document: dict[str, Any], text: str, display: str) -> list[Problem]:
@@ -405,16 +407,12 @@ def _top_level_problems(document: dict[str, Any], text: str, display: str) -> li
         if key not in TOP_LEVEL_KEYS
     ]
     if "schema_version" in document:
-        version = document["schema_version"]
-        if type(version) is not int or version != CURRENT_SCHEMA_VERSION:
-            problems.append(
-                Problem(
-                    display,
-                    _key_line(text, "schema_version"),
-                    "(top level)",
-                    f"schema_version must be the integer {CURRENT_SCHEMA_VERSION}",
-                )
-            )
+        from pubcli.catalogue.rules import schema_version_problem
+
+        message = schema_version_problem(document["schema_version"])
+        if message is not None:
+            line = _key_line(text, "schema_version")
+            problems.append(Problem(display, line, "(top level)", message))
     return problems
 
 

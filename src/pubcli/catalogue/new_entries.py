@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pubcli.catalogue.rules import Taken, collisions, parse_iso_date, validate_entry
+from pubcli.catalogue.rules import Taken, as_typed, collisions, parse_iso_date, validate_entry
 from pubcli.catalogue.slug import slugify
 from pubcli.errors import InvalidInputError
 from pubcli.model import Publication
@@ -20,11 +20,13 @@ _EMPTY_MEANS_ABSENT: dict[str, object] = {"date": None, "url": None, "summary": 
 def prepare(fields: Mapping[str, Any]) -> tuple[Publication | None, list[str]]:
     """Validate one new entry given as catalogue keys, with ``date`` as ``YYYY-MM-DD`` text.
 
-    A missing id is made from the title. Returns the publication, or None and every problem.
+    Values are taken as meant (``rules.as_typed``: surrounding whitespace and Windows line
+    ends go). A missing id is made from the title. Returns the publication, or None and
+    every problem.
     """
     raw: dict[str, Any] = {
         key: value
-        for key, value in fields.items()
+        for key, value in as_typed(fields).items()
         if not (key in _EMPTY_MEANS_ABSENT and value == _EMPTY_MEANS_ABSENT[key])
     }
     problems: list[str] = []

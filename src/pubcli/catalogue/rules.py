@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
 from pubcli.model import FIELD_NAMES, REQUIRED_FIELDS, Publication
@@ -50,16 +50,31 @@ def _check_one_line(key: str, value: object) -> list[str]:
     return []
 
 
+LIST_SEPARATOR = ";"
+"""What no value of a list may hold: csv, tsv and markdown join lists with ``"; "``."""
+
+
 def _check_string_list(key: str, value: object, *, required: bool) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         return [f"'{key}' must be an array of strings"]
     if required and not value:
         return [f"'{key}' needs at least one value"]
-    if all(item.strip() for item in value) and not _ONE_LINE_FORBIDDEN.search("".join(value)):
+    joined = "".join(value)
+    if (
+        all(item.strip() for item in value)
+        and LIST_SEPARATOR not in joined
+        and not _ONE_LINE_FORBIDDEN.search(joined)
+    ):
         return []  # the common case, checked without a call per item
     problems = []
     for position, item in enumerate(value, start=1):
-        for problem in _check_one_line(key, item):
+        item_problems = _check_one_line(key, item)
+        if not item_problems and LIST_SEPARATOR in item:
+            item_problems = [
+                f"'{key}' contains '{LIST_SEPARATOR}' (csv, tsv and markdown join a list "
+                f"with '{LIST_SEPARATOR} '; write two values instead)"
+            ]
+        for problem in item_problems:
             problems.append(problem.replace(f"'{key}'", f"'{key}' value {position}", 1))
     return problems
 
@@ -123,6 +138,24 @@ def _unknown_key_problem(key: str) -> str:
     return f"unknown key {one_line(key)!r}{hint}"
 
 
+def field_problems(key: str, value: object) -> list[str]:
+    """The problems of one value of an entry under ``key`` (one of ``FIELD_NAMES``): what
+    ``validate_entry`` says of it, and what a prompt says of an answer as it is typed."""
+    if key == "id":
+        return _check_id(value)
+    if key in ("title", "type"):
+        return _check_one_line(key, value)
+    if key == "date":
+        return _check_date(value)
+    if key in ("components", "topics"):
+        return _check_string_list(key, value, required=key == "components")
+    if key == "summary":
+        return _check_summary(value)
+    if key == "url":
+        return _check_url(value)
+    return [_unknown_key_problem(key)]
+
+
 def validate_entry(raw: object) -> tuple[Publication | None, list[str]]:
     """Check one raw entry; return the publication (None if invalid) and every problem."""
     if not isinstance(raw, Mapping):
@@ -130,21 +163,9 @@ def validate_entry(raw: object) -> tuple[Publication | None, list[str]]:
     problems: list[str] = []
     problems += [_unknown_key_problem(key) for key in raw if key not in FIELD_NAMES]
     problems += [f"missing required key '{key}'" for key in REQUIRED_FIELDS if key not in raw]
-    if "id" in raw:
-        problems += _check_id(raw["id"])
-    for key in ("title", "type"):
+    for key in FIELD_NAMES:
         if key in raw:
-            problems += _check_one_line(key, raw[key])
-    if "date" in raw:
-        problems += _check_date(raw["date"])
-    if "components" in raw:
-        problems += _check_string_list("components", raw["components"], required=True)
-    if "topics" in raw:
-        problems += _check_string_list("topics", raw["topics"], required=False)
-    if "summary" in raw:
-        problems += _check_summary(raw["summary"])
-    if "url" in raw:
-        problems += _check_url(raw["url"])
+            problems += field_problems(key, raw[key])
     if problems:
         return None, problems
     return _build(raw), []
@@ -313,3 +334,119 @@ def check_entries(entries: Sequence[Mapping[str, Any]], lines: Sequence[int]) ->
                 problems.append((f"same title and date as '{one_line(earlier_id)}'", False))
         verdicts.append(Verdict(publication, problems))
     return verdicts
+
+
+# --- the schema version of a file ----------------------------------------------------
+
+CURRENT_SCHEMA_VERSION = 1
+"""The newest ``schema_version`` this pubcli knows; a file may also leave it out."""
+
+
+def schema_version_problem(value: object) -> str | None:
+    """What is wrong with a ``schema_version`` value, if anything. A version newer than
+    this pubcli knows is no problem of the file (see ``newer_schema``)."""
+    if type(value) is int and value >= CURRENT_SCHEMA_VERSION:
+        return None
+    return f"schema_version must be the integer {CURRENT_SCHEMA_VERSION}"
+
+
+def newer_schema(value: object) -> int | None:
+    """The file's ``schema_version`` when it is newer than this pubcli knows, else None."""
+    if type(value) is int and value > CURRENT_SCHEMA_VERSION:
+        return value
+    return None
+
+
+def newer_schema_warning(version: int) -> str:
+    """The one warning of a reader of a file written for a newer pubcli."""
+    return (
+        f"schema_version {version} is newer than this pubcli knows "
+        f"({CURRENT_SCHEMA_VERSION}): read by the rules of version {CURRENT_SCHEMA_VERSION}; "
+        "upgrade pubcli to write it"
+    )
+
+
+def refuse_newer_schema(version: int | None, display: str) -> None:
+    """Every writer calls this before it writes: a file of a newer schema is never
+    written (exit 3), since this pubcli cannot know what that version requires."""
+    if version is not None:
+        from pubcli.errors import CatalogueError
+
+        raise CatalogueError(
+            f"cannot write {one_line(display)}: its schema_version {version} is newer than "
+            f"this pubcli knows ({CURRENT_SCHEMA_VERSION}); upgrade pubcli to write it"
+        )
+
+
+# --- values as a maintainer types them -----------------------------------------------
+
+_STRIPPED = ("title", "type", "summary")
+
+
+def as_typed(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A new entry's values as meant: leading and trailing whitespace of the title, type,
+    summary and each component and topic removed, and the summary's Windows line ends
+    (``\\r\\n``) made ``\\n``. Values of other types are left for the checks to refuse."""
+    typed = dict(fields)
+    for key in _STRIPPED:
+        if isinstance(typed.get(key), str):
+            typed[key] = typed[key].strip()
+    if isinstance(typed.get("summary"), str):
+        typed["summary"] = typed["summary"].replace("\r\n", "\n")
+    for key in ("components", "topics"):
+        values = typed.get(key)
+        if isinstance(values, list):
+            typed[key] = [value.strip() if isinstance(value, str) else value for value in values]
+    return typed
+
+
+# The facet each list or one-value field of a publication feeds (store.stats.FACETS).
+_FACET_OF = {"type": "type", "components": "component", "topics": "topic"}
+
+
+def adopt_spellings(
+    new: Sequence[Publication], spellings: Callable[[str], Sequence[str]]
+) -> tuple[list[Publication], list[str]]:
+    """New publications with each type, component and topic spelt as the catalogue already
+    spells a value that differs only in case, and a note for each value so changed.
+
+    ``spellings(facet)`` is what the store answers for ``facet_values``: one spelling per
+    value ignoring case, the one ``stats`` and completion show.
+    """
+    from dataclasses import replace
+
+    from pubcli.store.query import fold_facet
+
+    known: dict[str, dict[str, str]] = {}
+    notes: dict[tuple[str, str], str] = {}
+
+    def spelt(field: str, value: str) -> str:
+        facet = _FACET_OF[field]
+        if facet not in known:
+            known[facet] = {}
+            for spelling in spellings(facet):
+                known[facet].setdefault(fold_facet(spelling), spelling)
+        adopted = known[facet].get(fold_facet(value), value)
+        if adopted != value:
+            notes.setdefault(
+                (facet, value),
+                f"using the catalogue's spelling {_quoted(adopted)} for {facet} {_quoted(value)}",
+            )
+        return adopted
+
+    adopted_publications = [
+        replace(
+            publication,
+            type=spelt("type", publication.type),
+            components=tuple(spelt("components", value) for value in publication.components),
+            topics=tuple(spelt("topics", value) for value in publication.topics),
+        )
+        for publication in new
+    ]
+    return adopted_publications, list(notes.values())
+
+
+def _quoted(value: str) -> str:
+    import json
+
+    return json.dumps(one_line(value), ensure_ascii=False)

@@ -34,7 +34,13 @@ from pubcli.catalogue.loader import (
     stamp_of,
 )
 from pubcli.catalogue.loader import read_bytes as read_catalogue_bytes
-from pubcli.catalogue.rules import Taken, collisions, validate_entry
+from pubcli.catalogue.rules import (
+    Taken,
+    collisions,
+    newer_schema,
+    refuse_newer_schema,
+    validate_entry,
+)
 from pubcli.errors import CatalogueError, InvalidInputError
 from pubcli.model import Publication
 from pubcli.safe_text import one_line
@@ -66,17 +72,39 @@ def target_of(path: Path, display: str) -> Target:
     return Target(Path(os.path.realpath(path)), display)
 
 
+# Arrays are written as taplo's formatter (at its defaults) writes them, so that a file
+# that passes `taplo fmt --check` still does after an add: on one line when the line fits
+# in taplo's column width, else one item a line, indented, with a trailing comma.
+ARRAY_COLUMN_WIDTH = 80
+"""taplo's default ``column_width``: longer one-line arrays are expanded."""
+ARRAY_INDENT = "  "
+"""taplo's default ``indent_string``."""
+
+
 def render_block(publications: Sequence[Publication], newline: str = "\n") -> str:
     """The TOML text appended for ``publications``: one ``[[publications]]`` block each.
 
     Each table is rendered on its own under its own header line: tomli-w would render a
     whole array of tables inline, which appended after a table would nest inside it.
     """
-    blocks = [
-        "[[publications]]\n" + tomli_w.dumps(p.to_toml_table(), multiline_strings=True)
-        for p in publications
-    ]
+    blocks = ["[[publications]]\n" + _render_table(p.to_toml_table()) for p in publications]
     return "\n".join(blocks).replace("\n", newline)
+
+
+def _render_table(table: dict[str, Any]) -> str:
+    """``key = value`` lines, every value rendered by tomli-w; short arrays on one line."""
+    lines = []
+    for key, value in table.items():
+        if isinstance(value, list):
+            # Each item as tomli-w renders it ("k = " and the newline cut off).
+            items = [tomli_w.dumps({"k": item})[4:-1] for item in value]
+            line = f"{key} = [{', '.join(items)}]\n"
+            if len(line) - 1 > ARRAY_COLUMN_WIDTH:
+                line = f"{key} = [\n" + "".join(f"{ARRAY_INDENT}{i},\n" for i in items) + "]\n"
+            lines.append(line)
+        else:
+            lines.append(tomli_w.dumps({key: value}, multiline_strings=True))
+    return "".join(lines)
 
 
 def _lock_timeout() -> float:
@@ -158,15 +186,30 @@ class Plan:
     appended: str
 
 
+def parse_for_write(data: bytes, display: str) -> tuple[str, dict[str, Any], list[Any]]:
+    """The text, document and raw entries of a catalogue about to be written: what every
+    writer parses through, so that every one refuses what no writer may write (a file of
+    a newer schema_version, a ``publications`` that is not an array of tables; exit 3)."""
+    text = decode(data, display)
+    document = parse_toml(text, display)
+    refuse_newer_schema(newer_schema(document.get("schema_version")), display)
+    return text, document, entries_of(document, display)
+
+
 def plan_append(data: bytes, display: str, new: Sequence[Publication]) -> Plan:
     """Check the current file and the new entries; return the bytes to write.
 
     Refuses (exit 3) a file whose ``publications`` is not an array of ``[[publications]]``
     tables, and (exit 2) new entries that collide with entries already there.
     """
-    text = decode(data, display)
-    document = parse_toml(text, display)
-    existing = entries_of(document, display)
+    text, _, existing = parse_for_write(data, display)
+    return plan_parsed(data, text, existing, display, new)
+
+
+def plan_parsed(
+    data: bytes, text: str, existing: list[Any], display: str, new: Sequence[Publication]
+) -> Plan:
+    """``plan_append`` of a file already parsed (``parse_for_write``)."""
     if not appendable(text, existing):
         raise CatalogueError(
             f"{one_line(display)}: 'publications' is not written as [[publications]] tables; "

@@ -34,7 +34,7 @@ from pubcli.output.reports import (
     print_records,
     print_stats,
 )
-from pubcli.output.streams import decode_arguments, say, write
+from pubcli.output.streams import decode_arguments, say, warn_newer_schema, write
 from pubcli.safe_text import one_line
 from pubcli.store.memory import Store
 from pubcli.store.query import SORT_KEYS, resolve_id
@@ -398,8 +398,8 @@ def add_command(
     Example: pubcli add --title "A Statement" --type Statement --component ICE --date 2020-09-01
     """
     from pubcli.catalogue.new_entries import parse_json_records, prepare, prepare_records
-    from pubcli.catalogue.writer import plan_append, read_bytes, render_block, target_of
-    from pubcli.store.updates import add_publications
+    from pubcli.catalogue.writer import read_bytes, render_block, target_of
+    from pubcli.store.updates import add_publications, plan_add
 
     flags: dict[str, object] = {
         "id": id_,
@@ -423,11 +423,17 @@ def add_command(
             raise InvalidInputError(problems)
         new = [publication]
     if dry_run:
-        plan_append(read_bytes(target_of(path, display)), display, new)
+        _, new, notes = plan_add(read_bytes(target_of(path, display)), display, new)
+        for note in notes:
+            say("note: ", note)
         write([render_block(new)])
         return
-    for warning in add_publications(path, display, new, cache_directory_for(no_cache)):
+    added = add_publications(path, display, new, cache_directory_for(no_cache))
+    for note in added.notes:
+        say("note: ", note)
+    for warning in added.warnings:
         say("warning: ", warning)
+    new = added.publications
     for publication in new:
         say("", f"added {publication.id} to {one_line(display)}")
     chosen = choose_format(_value(output_format), elsewhere="lines")
@@ -455,6 +461,7 @@ def check_command(
     """
     path, display = find_catalogue(_catalogue_option(ctx, catalogue), os.environ, Path.cwd())
     loaded = load_catalogue(path, display)
+    warn_newer_schema(loaded.newer_schema, display)
     problems = sorted(loaded.problems, key=lambda problem: problem.line)
     print_check(display, len(loaded.publications), problems, output_format.value)
     if problems:

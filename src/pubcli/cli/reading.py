@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 from pubcli.catalogue.locate import find_catalogue
 from pubcli.output.environment import choose_format, current
 from pubcli.output.formats import DEFAULT_COLUMNS, machine_chunks, parse_columns
-from pubcli.output.streams import print_renderable, print_renderables, say, warn_skipped, write
+from pubcli.output.streams import (
+    print_renderable,
+    print_renderables,
+    say,
+    warn_newer_schema,
+    warn_skipped,
+    write,
+)
 from pubcli.store.memory import Store
 from pubcli.store.query import Criteria
 
@@ -55,6 +62,7 @@ def ask(
             return question(store)
     finally:
         if warn:
+            warn_newer_schema(store.newer_schema, display)
             warn_skipped(store.problems, display)
 
 

@@ -71,6 +71,14 @@ def say(prefix: str, message: str) -> None:
     sys.stderr.flush()
 
 
+def warn_newer_schema(version: int | None, display: str) -> None:
+    """The one warning about a file written for a newer pubcli (SPEC section 1)."""
+    if version is not None:
+        from pubcli.catalogue.rules import newer_schema_warning
+
+        say("warning: ", f"{one_line(display)}: {newer_schema_warning(version)}")
+
+
 def warn_skipped(problems: Sequence[Problem], display: str) -> None:
     """One warning per entry left out, and a hint to run check."""
     skipped = [problem for problem in problems if problem.skips_entry]

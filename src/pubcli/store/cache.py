@@ -74,7 +74,7 @@ if TYPE_CHECKING:
     from pubcli.fields import Record
     from pubcli.model import Publication
 
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 NO_CACHE_ENV = "PUBCLI_NO_CACHE"
 RACY_WINDOW_NS = 100_000_000
 """The timestamp tick assumed for a file system with sub-second timestamps (generous: the
@@ -487,6 +487,7 @@ def write_cache(
             "problems": [[p.line, p.label, p.message, p.skips_entry] for p in catalogue.problems],
             "facet_counts": _facet_counts(publications, {}),
             "append": [info.appendable, info.newline, info.separator],
+            "newer_schema": catalogue.newer_schema,
         }
     )
     writer.remove_other_generations((generation, order_generation))
@@ -534,6 +535,7 @@ def _valid_manifest(manifest: dict[str, Any]) -> bool:
         and type(orders) is dict
         and set(orders) == {f"order-{key}" for key in SORT_KEYS}
         and all(_valid_description(value) for value in orders.values())
+        and (manifest.get("newer_schema") is None or _is_int(manifest["newer_schema"], 1))
         and type(problems) is list
         and all(
             type(problem) is list
@@ -701,6 +703,11 @@ class CachedStore:
     @property
     def problems(self) -> Sequence[Problem]:
         return self._problems
+
+    @property
+    def newer_schema(self) -> int | None:
+        version = self._manifest.get("newer_schema")
+        return version if type(version) is int else None
 
     def __len__(self) -> int:
         return self._count
@@ -1043,6 +1050,12 @@ class CacheForWrite:
         """Whether and how a block is appended to the file (``loader.append_info``)."""
         self.taken = _CachedTaken(store)
         """The ids and titles-and-dates of the file's entries, for ``rules.collisions``."""
+        self.newer_schema = store.newer_schema
+        """The file's schema_version when newer than this pubcli knows (never written)."""
+
+    def facet_values(self, facet: str) -> list[str]:
+        """The store's ``facet_values``: the catalogue's spelling of each value."""
+        return self._store.facet_values(facet)
 
     def prove(self) -> None:
         """Check that the file is the one the cache describes, also when it changed

@@ -31,6 +31,11 @@ class Store(Protocol):
         """Problems of the file; those with ``skips_entry`` left an entry out."""
         ...
 
+    @property
+    def newer_schema(self) -> int | None:
+        """The file's ``schema_version`` when it is newer than this pubcli knows."""
+        ...
+
     def __len__(self) -> int:
         """How many valid publications there are."""
         ...
@@ -77,6 +82,10 @@ class MemoryStore:
     @property
     def problems(self) -> Sequence[Problem]:
         return self.catalogue.problems
+
+    @property
+    def newer_schema(self) -> int | None:
+        return self.catalogue.newer_schema
 
     def __len__(self) -> int:
         return len(self._publications)

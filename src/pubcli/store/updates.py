@@ -13,24 +13,40 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from pubcli.catalogue import writer
 from pubcli.catalogue.loader import check_document, decode
-from pubcli.catalogue.rules import collisions
+from pubcli.catalogue.rules import adopt_spellings, collisions, refuse_newer_schema
 from pubcli.errors import CatalogueError, InvalidInputError
 from pubcli.model import Publication
 from pubcli.safe_text import one_line
 from pubcli.store import cache
+from pubcli.store.memory import MemoryStore
 
 ATTEMPTS = 5
 """How many times add reads the file again when it changed under a write."""
 
 
+class Added(NamedTuple):
+    """What an add did."""
+
+    publications: list[Publication]
+    """The entries written, each facet value spelt as the catalogue spells it."""
+    notes: list[str]
+    """One line for each value whose spelling was adopted from the catalogue."""
+    warnings: list[str]
+    """Problems after the new file was in place (the write stands)."""
+
+
 def add_publications(
     path: Path, display: str, new: Sequence[Publication], cache_directory: Path | None = None
-) -> list[str]:
+) -> Added:
     """Add ``new`` to the end of the catalogue at ``path``: locked, checked, atomic.
+
+    A type, component or topic that the catalogue already spells otherwise (differing only
+    in case) takes the catalogue's spelling (``rules.adopt_spellings``), from the store the
+    write reads: the cache's facets, or the file parsed.
 
     With a current cache the file is neither read nor parsed: collisions are checked
     against the cache, the new block is parsed on its own, and the file is copied in the
@@ -39,20 +55,19 @@ def add_publications(
 
     A file changed by a writer that skips the lock between the read and the rename is
     read again and the write started again (``ATTEMPTS`` times), so its change is kept.
-    Returns warnings for the user: problems after the new file was in place.
     """
     with writer.writing(path, display) as target:
         if cache_directory is not None:
-            written = _add_with_cache(target, display, new, cache_directory)
-            if written is not None:
-                return list(written.warnings)
+            added = _add_with_cache(target, display, new, cache_directory)
+            if added is not None:
+                return added
         for _ in range(ATTEMPTS):
             try:
                 data, status = writer.read_state(target)
             except writer.ChangedMeanwhile:
                 continue
-            plan = writer.plan_append(data, display, new)
-            content, document = writer.verify(plan, display, new)
+            plan, adopted, notes = plan_add(data, display, new)
+            content, document = writer.verify(plan, display, adopted)
             written = writer.write_content(target, status, content)
             if written is None:
                 continue
@@ -60,16 +75,27 @@ def add_publications(
                 _cache_after_write(
                     target, display, content, document, written.status, cache_directory
                 )
-            return list(written.warnings)
+            return Added(adopted, notes, list(written.warnings))
     raise CatalogueError(
         f"cannot write {one_line(display)}: it changed {ATTEMPTS} times while add was "
         "writing it (another program writes it without the lock); nothing was written"
     )
 
 
+def plan_add(
+    data: bytes, display: str, new: Sequence[Publication]
+) -> tuple[writer.Plan, list[Publication], list[str]]:
+    """The plan of adding ``new`` to the catalogue bytes ``data`` (also for ``--dry-run``):
+    the plan, the new entries as written (spellings adopted), and the notes saying so."""
+    text, document, existing = writer.parse_for_write(data, display)
+    store = MemoryStore(check_document(document, text, display))
+    adopted, notes = adopt_spellings(new, store.facet_values)
+    return writer.plan_parsed(data, text, existing, display, adopted), adopted, notes
+
+
 def _add_with_cache(
     target: writer.Target, display: str, new: Sequence[Publication], directory: Path
-) -> writer.Written | None:
+) -> Added | None:
     """Append using the cache instead of reading the file; None if the cache cannot serve
     (then nothing was written)."""
     try:
@@ -77,9 +103,13 @@ def _add_with_cache(
         cached = cache.open_for_write(directory, target.real_path, status, display)
         if not cached.append_info.appendable:
             return None
+        if cached.newer_schema is not None:
+            cached.prove()  # refuse only on the word of a cache proved to be current
+            refuse_newer_schema(cached.newer_schema, display)
         problems = collisions(new, cached.taken)
         if problems:
             cached.prove()  # refuse only on the word of a cache proved to be current
+        new, notes = adopt_spellings(new, cached.facet_values)
     except (OSError, cache.CacheInvalidError):
         return None
     if problems:
@@ -105,7 +135,7 @@ def _add_with_cache(
             OSError, ValueError, KeyError, TypeError, cache.CacheInvalidError
         ):
             cached.record_append(new, written.status, appended)
-    return written
+    return Added(list(new), notes, list(written.warnings))
 
 
 class _Proof:
