@@ -116,41 +116,78 @@ def _lock_timeout() -> float:
 
 @contextlib.contextmanager
 def locked(target: Target, timeout: float | None = None) -> Iterator[None]:
-    """Hold the exclusive lock on the catalogue's lock file.
+    """Hold the exclusive lock on the catalogue's lock file, and remove the file after use.
 
     ``flock`` belongs to the open file, so the kernel drops it when a writer dies: a
-    killed process never leaves a lock behind.
+    killed process never leaves a lock behind (its file is removed by the next writer).
+    The holder removes the file while it still holds the lock. A writer that opened the
+    file before that may then lock a file no longer at the path, while a third writer
+    creates and locks a new one: so a lock counts only once the locked file is proved to
+    be the one at the path (same device and inode); otherwise it is dropped and the file
+    at the path opened and locked again. The path names a given file only until its
+    holder removes it, which is why no two writers can both pass that proof.
     """
     wait = _lock_timeout() if timeout is None else timeout
+    deadline = time.monotonic() + wait
+    while True:
+        descriptor = _open_lock_file(target)
+        try:
+            _flock_until(descriptor, deadline, target, wait)
+            if _is_at_path(descriptor, target.lock_path):
+                break
+        except BaseException:
+            os.close(descriptor)
+            raise
+        os.close(descriptor)  # locked a file its holder had removed: try the one at the path
     try:
-        descriptor = os.open(target.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(target.lock_path)  # still held: no one else can be using this file
+        os.close(descriptor)
+
+
+def _open_lock_file(target: Target) -> int:
+    try:
+        return os.open(target.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as error:
         raise CatalogueError(
             f"cannot lock {one_line(target.display)}: {one_line(str(target.lock_path))}: "
             f"{error.strerror}"
         ) from None
+
+
+def _flock_until(descriptor: int, deadline: float, target: Target, wait: float) -> None:
+    """Take the exclusive ``flock`` on ``descriptor``, polling until ``deadline``."""
+    delay = 0.005
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as error:
+            if error.errno not in (errno.EAGAIN, errno.EACCES):
+                raise CatalogueError(
+                    f"cannot lock {one_line(target.display)}: {error.strerror}"
+                ) from None
+            if time.monotonic() >= deadline:
+                raise CatalogueError(
+                    f"cannot lock {one_line(target.display)}: another pubcli is writing it "
+                    f"(waited {wait:g} s; see {LOCK_TIMEOUT_ENV})"
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+
+def _is_at_path(descriptor: int, path: Path) -> bool:
+    """Whether the open file ``descriptor`` is the file now at ``path``."""
     try:
-        deadline = time.monotonic() + wait
-        delay = 0.005
-        while True:
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as error:
-                if error.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise CatalogueError(
-                        f"cannot lock {one_line(target.display)}: {error.strerror}"
-                    ) from None
-                if time.monotonic() >= deadline:
-                    raise CatalogueError(
-                        f"cannot lock {one_line(target.display)}: another pubcli is writing it "
-                        f"(waited {wait:g} s; see {LOCK_TIMEOUT_ENV})"
-                    ) from None
-                time.sleep(delay)
-                delay = min(delay * 2, 0.1)
-        yield
-    finally:
-        os.close(descriptor)
+        at_path = os.stat(path)
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        raise CatalogueError(f"cannot lock {one_line(str(path))}: {error.strerror}") from None
+    opened = os.fstat(descriptor)
+    return (opened.st_dev, opened.st_ino) == (at_path.st_dev, at_path.st_ino)
 
 
 def remove_stale_temp_files(target: Target) -> None:
