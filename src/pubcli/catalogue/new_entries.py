@@ -7,7 +7,14 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pubcli.catalogue.rules import Taken, as_typed, collisions, parse_iso_date, validate_entry
+from pubcli.catalogue.rules import (
+    Taken,
+    as_typed,
+    collisions,
+    field_problems,
+    parse_iso_date,
+    validate_entry,
+)
 from pubcli.catalogue.slug import slugify
 from pubcli.errors import InvalidInputError
 from pubcli.model import Publication
@@ -15,6 +22,30 @@ from pubcli.safe_text import one_line
 
 # In JSON these values mean "absent", so that pubcli's own JSON output can be added back.
 _EMPTY_MEANS_ABSENT: dict[str, object] = {"date": None, "url": None, "summary": "", "topics": []}
+
+
+NO_ID_FROM_TITLE = "cannot make an id from the title; give one with --id"
+
+PROMPTED_FIELDS = ("title", "type", "components")
+"""The fields add asks for on a terminal when they are missing (the required ones but id)."""
+
+
+def answer_value(key: str, answer: str) -> object:
+    """A prompt's answer as the value of ``key``: a list field's values are comma-separated
+    (empty parts, as after a trailing comma, are no values)."""
+    if key in ("components", "topics"):
+        return [part for part in answer.split(",") if part.strip()]
+    return answer
+
+
+def answer_problems(key: str, value: object, *, id_given: bool) -> list[str]:
+    """What is wrong with ``value`` for ``key``, as ``prepare`` would say once every answer
+    is in: the same rules, checked as each answer is typed."""
+    typed = as_typed({key: value})[key]
+    problems = field_problems(key, typed)
+    if key == "title" and not problems and not id_given and not slugify(typed):
+        problems.append(NO_ID_FROM_TITLE)
+    return problems
 
 
 def prepare(fields: Mapping[str, Any]) -> tuple[Publication | None, list[str]]:
@@ -45,7 +76,7 @@ def prepare(fields: Mapping[str, Any]) -> tuple[Publication | None, list[str]]:
         if made:
             raw["id"] = made
         else:
-            problems.append("cannot make an id from the title; give one with --id")
+            problems.append(NO_ID_FROM_TITLE)
     publication, entry_problems = validate_entry(raw)
     if id_missing and "title" in raw:
         # The title's own problem, or the one above, already says why there is no id.

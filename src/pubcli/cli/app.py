@@ -328,17 +328,38 @@ _PROMPTS = {"title": "Title", "type": "Type", "components": "Components (comma-s
 
 def _fields_from_flags(flags: dict[str, object]) -> dict[str, object]:
     """The new entry's keys from the flags, prompting for missing required ones on a terminal."""
+    from pubcli.catalogue.new_entries import PROMPTED_FIELDS
+
     fields = {key: value for key, value in flags.items() if value not in (None, [])}
-    missing = [key for key in _PROMPTS if key not in fields]
+    missing = [key for key in PROMPTED_FIELDS if key not in fields]
     if missing and not current().stdin_isatty:
         names = ", ".join("--component" if key == "components" else f"--{key}" for key in missing)
         raise UsageError(f"missing required field{'s' if len(missing) > 1 else ''}: {names}")
     for key in missing:
-        answer = typer.prompt(_PROMPTS[key]).strip()
-        fields[key] = (
-            [part.strip() for part in answer.split(",")] if key == "components" else answer
-        )
+        fields[key] = _ask(key, id_given="id" in fields)
     return fields
+
+
+def _ask(key: str, *, id_given: bool) -> object:
+    """Prompt for ``key`` until the answer passes the rules that add applies, showing what
+    is wrong with each answer that does not."""
+    from pubcli.catalogue.new_entries import answer_problems, answer_value
+
+    while True:
+        try:
+            answer = typer.prompt(_PROMPTS[key], default="", show_default=False)
+        except typer.Abort:
+            # The terminal echoed ^C (or nothing, for Ctrl-D) after the prompt: end that line
+            # so that the error starts a line of its own.
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+            raise
+        value = answer_value(key, answer)
+        problems = answer_problems(key, value, id_given=id_given)
+        if not problems:
+            return value
+        for problem in problems:
+            say("error: ", problem)
 
 
 @app.command("add")
