@@ -446,6 +446,31 @@ def adopt_spellings(
     return adopted_publications, list(notes.values())
 
 
+def spellings_may_differ(new: Sequence[Publication], raw_entries: Iterable[Any]) -> bool:
+    """Whether ``adopt_spellings`` could change anything of ``new``: some type, component or
+    topic of the file's entries (valid or not: a superset of what the store knows) differs
+    from a new value only in case. If not, no store need be built to ask."""
+    from pubcli.store.query import fold_facet
+
+    wanted: dict[str, set[str]] = {}
+    for publication in new:
+        for value in (publication.type, *publication.components, *publication.topics):
+            wanted.setdefault(fold_facet(value), set()).add(value)
+    for raw in raw_entries:
+        if not isinstance(raw, Mapping):
+            continue
+        values: list[object] = [raw.get("type")]
+        for key in ("components", "topics"):
+            if isinstance(raw.get(key), list):
+                values += raw[key]
+        for written in values:
+            if isinstance(written, str):
+                spellings = wanted.get(fold_facet(written))
+                if spellings and (len(spellings) > 1 or written not in spellings):
+                    return True
+    return False
+
+
 def _quoted(value: str) -> str:
     import json
 
