@@ -58,12 +58,12 @@ def test_no_color_keeps_colour_codes_out(catalogue: Path, isolated: Path) -> Non
     assert "2 publications" in screen
 
 
-def test_show_on_a_terminal_draws_a_panel_with_a_link(make_catalogue: Callable[..., Path]) -> None:
-    """The full view on a terminal; the URL is a hyperlink."""
+def test_show_on_a_terminal_draws_a_view_with_a_link(make_catalogue: Callable[..., Path]) -> None:
+    """The full view on a terminal; the URL is a hyperlink, with no border to copy."""
     path = make_catalogue(entry("linked", "Linked", url="https://example.org/a"))
     code, screen = run_in_terminal(["show", "linked"], path.parent.parent)
     assert code == 0
-    assert "╭" in screen and "https://example.org/a" in screen
+    assert "│" not in screen and "https://example.org/a" in screen
     assert "\x1b]8;" in screen  # OSC 8 hyperlink
 
 

@@ -69,14 +69,16 @@ def test_list_is_a_table_on_a_terminal_and_tsv_in_a_pipe(
     assert max(len(line) for line in screen.replace("\x1b", "").splitlines()) <= 80
 
 
-def test_show_is_a_panel_on_a_terminal_and_field_lines_in_a_pipe(
+def test_show_is_a_full_view_on_a_terminal_and_field_lines_in_a_pipe(
     catalogue: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """show: a panel for people, ``field: value`` lines for scripts."""
+    """show: a view for people (no box, so copies hold no border), ``field: value`` lines
+    for scripts."""
     code, lines = run_in(PIPE, capsys, "show", "b")
     assert (code, lines.splitlines()[:3]) == (0, ["id: b", "title: Beta", "type: Letter"])
     code, screen = run_in(TERMINAL, capsys, "show", "a")
-    assert code == 0 and "╭" in screen and "\x1b]8;" in screen  # a panel, the URL a link
+    assert code == 0 and "\x1b[1m" in screen and "\x1b]8;" in screen  # styled, the URL a link
+    assert "│" not in screen
 
 
 def test_stats_is_a_table_on_a_terminal_and_csv_in_a_pipe(

@@ -73,6 +73,9 @@ memory stays bounded (Rich measures every row of a table before printing any).""
 
 FIRST_BATCH = 40
 
+FACET_COLUMNS = {"type": "type", "components": "component", "topics": "topic"}
+"""The table columns whose values are facet values: their words are known in advance."""
+
 
 class Listing(NamedTuple):
     """What list or filter prints: just ids when that is all the format needs; for a long
@@ -82,7 +85,10 @@ class Listing(NamedTuple):
     records: list[Record] | None = None
     indices: list[int] | None = None
     store: Store | None = None
-    longest_id: int = 0
+    id_widths: list[int] | None = None
+    """The width of every id of a long table (ids are ASCII), to fit its id column."""
+    words: dict[str, int] | None = None
+    """The longest word of each facet column of a long table, to fit that column."""
 
     def size(self) -> int:
         """How many publications are to be printed."""
@@ -137,8 +143,15 @@ def print_listing(
         if only_ids:
             return Listing(ids=store.ids(ordered))
         if chosen_format == "table" and len(ordered) > ONE_TABLE:
-            longest_id = max(len(id_) for id_ in store.ids(ordered))
-            return Listing(indices=ordered, store=store, longest_id=longest_id)
+            from pubcli.output.layout import words_width
+
+            id_widths = [len(id_) for id_ in store.ids(ordered)]
+            words = {
+                column: max(map(words_width, store.facet_values(facet)), default=0)
+                for column, facet in FACET_COLUMNS.items()
+                if column in chosen_columns
+            }
+            return Listing(indices=ordered, store=store, id_widths=id_widths, words=words)
         return Listing(records=store.records(ordered))
 
     listing = ask(catalogue, no_cache, question)
@@ -153,11 +166,19 @@ def print_listing(
 
             if listing.indices is None:
                 shown = listing.records or []
-                print_renderable(lambda width: publications_table(shown, chosen_columns, width))
+                print_renderable(
+                    lambda width: publications_table(
+                        shown, chosen_columns, width, chosen=columns is not None
+                    )
+                )
             else:
                 # Asked again (of the file) only if the cache fails half-way.
                 rows = _batches(listing, lambda: ask(catalogue, True, question, warn=False))
-                print_renderables(lambda width: _long_table(rows, chosen_columns, width, listing))
+                print_renderables(
+                    lambda width: _long_table(
+                        rows, chosen_columns, width, listing, chosen=columns is not None
+                    )
+                )
     else:
         write(
             machine_chunks(
@@ -171,13 +192,25 @@ def print_listing(
 
 
 def _long_table(
-    batches: Iterator[list[Record]], columns: tuple[str, ...], width: int, listing: Listing
+    batches: Iterator[list[Record]],
+    columns: tuple[str, ...],
+    width: int,
+    listing: Listing,
+    *,
+    chosen: bool,
 ) -> Iterator[object]:
-    """A long table, batch by batch: the top edge, the batches, the caption."""
-    from pubcli.output.render import column_widths, table_batch, table_end
+    """A long table, batch by batch, every batch laid out by one plan: made from the first
+    batch, every id and the longest word of each facet, so that later rows fit it too."""
+    from pubcli.output.layout import plan_table
+    from pubcli.output.render import measure_columns, table_batch, table_end, table_start
 
-    widths = column_widths(columns, width, listing.longest_id)
-    yield ""  # the blank top edge of the table
-    for number, records in enumerate(batches):
-        yield table_batch(records, columns, widths, header=number == 0)
-    yield table_end(listing.size(), widths)
+    first = next(batches, [])
+    measures = measure_columns(
+        first, columns, id_widths=listing.id_widths or (), words=listing.words
+    )
+    plan = plan_table(measures, width, may_leave=not chosen)
+    yield table_start(plan)
+    yield table_batch(first, plan)
+    for records in batches:
+        yield table_batch(records, plan)
+    yield table_end(listing.size(), plan)

@@ -37,7 +37,8 @@ def print_renderable(make: Callable[[int], object]) -> None:
 
     try:
         console = make_console(sys.stdout, current())
-        console.print(make(console.width))
+        # Not cropped: a value that must stay whole runs on, and the terminal wraps it.
+        console.print(make(console.width), crop=False)
         sys.stdout.flush()
     except BrokenPipeError:
         raise OutputClosedError from None
@@ -51,7 +52,7 @@ def print_renderables(make: Callable[[int], Iterable[object]]) -> None:
     try:
         console = make_console(sys.stdout, current())
         for renderable in make(console.width):
-            console.print(renderable)
+            console.print(renderable, crop=False)
             sys.stdout.flush()
     except BrokenPipeError:
         raise OutputClosedError from None
@@ -61,7 +62,7 @@ def print_full_view(publication: Record) -> None:
     """One publication in full, in a panel (for a terminal)."""
     from pubcli.output.render import publication_view
 
-    print_renderable(lambda width: publication_view(publication))
+    print_renderable(lambda width: publication_view(publication, width))
 
 
 def say(prefix: str, message: str) -> None:
