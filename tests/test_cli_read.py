@@ -225,5 +225,5 @@ def test_version_and_help(cli: Cli) -> None:
     for command in ("list", "filter", "show"):
         result = cli(command, "--help")
         assert result.code == 0
-        assert "Example: pubcli" in result.out
+        assert "Examples:\n    pubcli " in result.out
         assert "--catalogue" in result.out

@@ -157,5 +157,5 @@ def test_every_new_command_has_help(cli: Cli) -> None:
     """stats and schema explain themselves with an example."""
     for command in ("stats", "schema"):
         result = cli(command, "--help")
-        assert result.code == 0 and "Example: pubcli" in result.out
+        assert result.code == 0 and "Examples:\n    pubcli " in result.out
     assert os.environ.get("_PUBCLI_COMPLETE") is None

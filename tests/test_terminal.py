@@ -425,3 +425,108 @@ def test_stats_renders_without_trailing_spaces_at_any_width() -> None:
         assert all(line == line.rstrip() for line in lines)
         if width >= len("Families and Children in Custody") + 1 + 2 + 5:
             assert any("Families and Children in Custody" in line for line in lines), width
+
+
+# --- help ------------------------------------------------------------------------------
+
+HELP_CALLS = (["--help"], ["list", "--help"], ["add", "--help"], ["filter", "--help"],
+              ["show", "--help"], ["stats", "--help"], ["check", "--help"])  # fmt: skip
+
+
+def unwrapped_help(
+    arguments: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> str:
+    """The help as it reads on a terminal too wide to wrap anything."""
+    from pubcli.output import help_text
+
+    monkeypatch.setattr(help_text, "HELP_MEASURE", 100_000)
+    capsys.readouterr()
+    assert main(arguments, TERMINAL._replace(width=100_000)) == 0
+    return capsys.readouterr().out
+
+
+def examples_of(arguments: list[str]) -> list[str]:
+    """The example commands of a help text, as written in the code."""
+    import typer.main
+
+    from pubcli.cli.app import ROOT_HELP, app
+
+    group = typer.main.get_command(app)
+    text = ROOT_HELP if arguments == ["--help"] else group.commands[arguments[0]].help  # type: ignore[attr-defined]
+    block = str(text).split("Examples:\n", 1)[1].split("\n\n", 1)[0]
+    return [line.strip() for line in block.split("\n") if line.strip()]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("arguments", HELP_CALLS, ids=lambda a: " ".join(a))
+def test_help_never_breaks_a_word_or_an_example(
+    isolated: Path,
+    arguments: list[str],
+    width: int,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """At 80 columns `list --help` broke the column list inside `id` and `add --help` split
+    its example over two lines (pasting the first added an entry without its date); at 40
+    every line broke mid-word. Now every word of the help is whole, every line fits, and
+    an example that does not fit a line continues after a ` \\`, so that a line pasted on
+    its own never runs half a command."""
+    shown = screen(arguments, isolated, width)
+    lines = shown.rstrip("\n").split("\n")
+    reference = unwrapped_help(arguments, monkeypatch, capsys).split()
+    tokens = [t for t in shown.split() if t != "\\"]
+    # Click shortens the one-line summaries of the commands to fit, ending them in "...".
+    assert [t for t in tokens if t not in reference and t[:-3] not in reference] == []
+    if arguments != ["--help"]:
+        assert sorted(tokens) == sorted(reference)
+    assert max(len(line) for line in lines) <= min(width, 80)
+    assert all(line == line.rstrip() for line in lines)
+    # Each example: its lines joined (without their " \\") make the command, and every
+    # line but the last ends in " \\", so the shell waits for the rest.
+    stripped = [" ".join(line.split("  #")[0].split()) for line in lines]
+    for example in examples_of(arguments):
+        command = " ".join(example.split("  #")[0].split())
+        first = next(
+            i
+            for i, line in enumerate(stripped)
+            if line.startswith("pubcli")
+            and (command == line or command.startswith(line.removesuffix(" \\") + " "))
+        )
+        pieces = [stripped[first]]
+        while pieces[-1].endswith(" \\"):
+            pieces.append(stripped[first + len(pieces)])
+        assert " ".join(p.removesuffix(" \\") for p in pieces) == command
+
+
+def test_the_top_level_help_has_examples_and_points_to_formats_and_exit_codes(
+    isolated: Path,
+) -> None:
+    """`pubcli --help` had no example and said nothing of formats or exit codes."""
+    shown = run_process(["--help"], cwd=isolated).stdout.decode()
+    assert "Examples:\n    pubcli list\n" in shown
+    flat = " ".join(shown.split())
+    assert "Formats: --format table, json, jsonl, csv, tsv, ids or markdown" in flat
+    assert "Exit status: 0 done, 1 nothing matched" in flat and "130 interrupted" in flat
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.lists(prose_word, min_size=1, max_size=40).map(" ".join),
+    width=st.integers(10, 120),
+    indent=st.integers(0, 8),
+)
+def test_help_paragraphs_never_break_a_word(text: str, width: int, indent: int) -> None:
+    """Any words at any width: each word whole on a line; lines fit unless one word is
+    longer than the line (it then stands alone)."""
+    from pubcli.output.help_text import definition_list, paragraphs
+
+    for laid_out in (
+        paragraphs(text, width, indent),
+        definition_list([("--opt X", text)], width, indent),
+    ):
+        lines = laid_out.rstrip("\n").split("\n")
+        assert [w for line in lines for w in line.split()] == (
+            ["--opt", "X"] if "--opt" in laid_out else []
+        ) + text.split()
+        for line in lines:
+            assert len(line) <= width or len(line.split()) == 1 or line.split()[0] == "--opt"

@@ -22,7 +22,7 @@ from pubcli.cli import listing
 from pubcli.cli.failures import report
 from pubcli.cli.reading import ask, cache_directory_for
 from pubcli.errors import InvalidInputError, UsageError
-from pubcli.fields import Record
+from pubcli.fields import FIELD_NAMES, Record
 from pubcli.model import Publication
 from pubcli.output.environment import choose_format, current
 from pubcli.output.formats import FORMATS, dump_json
@@ -66,9 +66,9 @@ def _value(choice: StrEnum | None) -> str | None:
     return choice.value if choice is not None else None
 
 
-def _format_option(help_text: str) -> Any:
+def _format_option(help_text: str, metavar: str | None = None) -> Any:
     """The ``--format``/``-f`` option of a command, its default told in ``help_text``."""
-    return typer.Option("--format", "-f", help=help_text, show_default=False)
+    return typer.Option("--format", "-f", help=help_text, show_default=False, metavar=metavar)
 
 
 CatalogueOption = Annotated[
@@ -95,14 +95,20 @@ LimitOption = Annotated[
 ]
 FormatOption = Annotated[
     OutputFormat | None,
-    _format_option("Output format [default: table on a terminal, else tsv]."),
+    # The choices in the help, not the metavar: seven of them make a term too long for
+    # a narrow terminal, which would then wrap it mid-word.
+    _format_option(
+        f"Output format: {', '.join(FORMATS[:-1])} or {FORMATS[-1]} "
+        "[default: table on a terminal, else tsv].",
+        metavar="FORMAT",
+    ),
 ]
 ColumnsOption = Annotated[
     str | None,
     typer.Option(
         metavar="LIST",
-        help="Comma-separated columns to print, in order: "
-        "id,title,type,date,components,topics,summary,url.",
+        help="Columns to print, in order, separated by commas (such as id,date,title), "
+        f"of: {', '.join(FIELD_NAMES)}.",
         show_default=False,
     ),
 ]
@@ -175,10 +181,29 @@ NoCacheOption = Annotated[
     typer.Option("--no-cache", help="Read the file itself, not the cache (or PUBCLI_NO_CACHE=1)."),
 ]
 
+ROOT_HELP = """A command-line catalogue of publications.
+
+Examples:
+  pubcli list
+  pubcli filter --text opioid
+  pubcli show mpp
+  pubcli filter --type Statement --format json | jq -r '.[].id'
+
+Run 'pubcli COMMAND --help' for the options of a command."""
+
+ROOT_EPILOG = (
+    f"Formats: --format {', '.join(FORMATS[:-1])} or {FORMATS[-1]} for list and filter "
+    "(default: a table on a terminal, else tsv); see each command's --help.\n\n"
+    f"Exit status: {exit_codes.OK} done, {exit_codes.NO_MATCH} nothing matched or no such "
+    f"publication, {exit_codes.USAGE} usage error or invalid input, {exit_codes.CATALOGUE} "
+    f"catalogue problem, {exit_codes.INTERRUPTED} interrupted."
+)
+"""Where the formats and exit codes are told, after the commands (from the core's own lists)."""
+
 app = typer.Typer(
     name="pubcli",
-    help="A command-line catalogue of publications.\n\n"
-    "Run 'pubcli COMMAND --help' for the options of a command.",
+    help=ROOT_HELP,
+    epilog=ROOT_EPILOG,
     no_args_is_help=True,
     add_completion=True,
     rich_markup_mode=None,
@@ -237,7 +262,9 @@ def list_command(
 ) -> None:
     """List every publication, newest first.
 
-    Example: pubcli list --sort title --limit 5
+    Examples:
+      pubcli list --sort title --limit 5
+      pubcli list --columns id,date,title --format csv
     """
     given = {**locals(), "catalogue": _catalogue_option(ctx, catalogue)}
     given.update(sort=sort.value, output_format=_value(output_format))
@@ -266,7 +293,9 @@ def filter_command(
     A criterion given several times matches any of its values. Exit status 1 when
     nothing matches, like grep.
 
-    Example: pubcli filter --type Statement --since 2019-08 --format json
+    Examples:
+      pubcli filter --type Statement --since 2019-08 --format json
+      pubcli filter --text hurricane --format ids
     """
     given = {**locals(), "catalogue": _catalogue_option(ctx, catalogue)}
     given.update(sort=sort.value, output_format=_value(output_format))
@@ -296,7 +325,9 @@ def show_command(
 ) -> None:
     """Show one publication in full.
 
-    Example: pubcli show mpp   (any unique prefix of an id will do)
+    Examples:
+      pubcli show mpp   # any unique prefix of an id will do
+      pubcli show mpp-policy-guidance --format json
     """
 
     def question(store: Store) -> Record:
@@ -416,7 +447,9 @@ def add_command(
     Missing required fields are asked for on a terminal; otherwise add fails naming them.
     Nothing in the file before is changed, and concurrent adds all land.
 
-    Example: pubcli add --title "A Statement" --type Statement --component ICE --date 2020-09-01
+    Examples:
+      pubcli add --title "A Statement" --type Statement --component ICE --date 2020-09-01
+      pubcli add --from-json new.json --dry-run
     """
     from pubcli.catalogue.new_entries import parse_json_records, prepare, prepare_records
     from pubcli.catalogue.writer import read_bytes, render_block, target_of
@@ -478,7 +511,8 @@ def check_command(
     One line per problem, PATH:LINE: ID: message; exit status 3 if there is any,
     else 'ok: N publications' and 0. Meant for a maintainer's CI.
 
-    Example: pubcli check --catalogue data/publications.toml
+    Examples:
+      pubcli check --catalogue data/publications.toml
     """
     path, display = find_catalogue(_catalogue_option(ctx, catalogue), os.environ, Path.cwd())
     loaded = load_catalogue(path, display)
@@ -521,7 +555,8 @@ def stats_command(
     Years come newest first; other facets largest count first. The criteria of filter
     narrow what is counted; exit status 1 when they match nothing.
 
-    Example: pubcli stats --by year --component ICE
+    Examples:
+      pubcli stats --by year --component ICE
     """
     from pubcli.store.stats import all_counts
 
@@ -544,7 +579,8 @@ def stats_command(
 def schema_command(catalogue: CatalogueOption = None) -> None:
     """Print the JSON Schema (draft 2020-12) of one record of the json and jsonl output.
 
-    Example: pubcli schema > publication.schema.json
+    Examples:
+      pubcli schema > publication.schema.json
     """
     refuse_empty(catalogue)  # accepted as by every command; the schema does not depend on it
     from pubcli.output.schema import record_schema
@@ -567,6 +603,39 @@ def _app_for(arguments: Sequence[str]) -> typer.Typer:
     lean = copy.copy(app)
     lean.registered_commands = wanted
     return lean
+
+
+def _with_help_layout(command: Any) -> Any:
+    """``command`` (and its subcommands) laid out by ``output/help_text``: words and
+    examples never broken, the width that of the terminal ``Environment`` says."""
+    from pubcli.output import help_text
+
+    base: Any = command.context_class
+
+    class HelpLayout(base.formatter_class):  # type: ignore[misc]
+        """Click's help formatter, wrapping at spaces only."""
+
+        def __init__(self, indent_increment: int = 2, width: Any = None, **rest: Any) -> None:
+            width = help_text.help_width(current().width)
+            super().__init__(indent_increment=indent_increment, width=width, **rest)
+
+        def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+            indent = self.current_indent
+            self.write(help_text.usage(prog, args, self.width, indent, prefix or "Usage: "))
+
+        def write_text(self, text: str) -> None:
+            self.write(help_text.paragraphs(text, self.width, self.current_indent))
+
+        def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+            width, indent = self.width, self.current_indent
+            self.write(help_text.definition_list(list(rows), width, indent, col_max, col_spacing))
+
+    class HelpContext(base):  # type: ignore[misc]
+        formatter_class = HelpLayout
+
+    for each in [command, *getattr(command, "commands", {}).values()]:
+        each.context_class = HelpContext
+    return command
 
 
 class _UsageErrorLike(Protocol):
@@ -604,7 +673,8 @@ def run(arguments: Sequence[str]) -> int:
     try:
         # 'pubcli' alone prints the help as --help does (Click would raise it as an error).
         decoded = decode_arguments(arguments) or ["--help"]
-        result = _app_for(decoded)(args=decoded, prog_name="pubcli", standalone_mode=False)
+        command = _with_help_layout(typer.main.get_command(_app_for(decoded)))
+        result = command.main(args=decoded, prog_name="pubcli", standalone_mode=False)
         sys.stdout.flush()
         if result == exit_codes.INTERRUPTED:  # Typer turns Ctrl-C into this exit code
             say("error: ", "interrupted")
