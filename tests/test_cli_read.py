@@ -58,15 +58,15 @@ def test_list_json_holds_every_field(cli: Cli, catalogue: Path) -> None:
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (("list", "--sort", "colour"), "error: Invalid value for '--sort'"),
-        (("list", "--limit", "-1"), "error: Invalid value for '--limit'"),
-        (("list", "--format", "xml"), "error: Invalid value for '--format'"),
+        (("list", "--sort", "colour"), "error: invalid value for '--sort'"),
+        (("list", "--limit", "-1"), "error: invalid value for '--limit'"),
+        (("list", "--format", "xml"), "error: invalid value for '--format'"),
         (("list", "--columns", "id,nope"), "error: unknown column 'nope' for --columns"),
         (("filter", "--since", "2019-02-30"), "error: invalid date '2019-02-30' for --since"),
         (("filter", "--until", "last week"), "error: invalid date 'last week' for --until"),
-        (("show",), "error: Missing argument 'ID'."),
-        (("frobnicate",), "error: No such command 'frobnicate'."),
-        (("list", "--bogus"), "error: No such option"),
+        (("show",), "error: missing argument 'ID'; see 'pubcli show --help'"),
+        (("frobnicate",), "error: no such command 'frobnicate'"),
+        (("list", "--bogus"), "error: no such option"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(

@@ -59,7 +59,7 @@ def test_check_reads_a_newer_schema_version_with_one_warning(
     """check warns once and checks the entries by the rules it knows: a clean file is ok."""
     make_catalogue("schema_version = 3\n", entry("a", "Alpha"))
     result = cli("check")
-    assert (result.code, result.out) == (0, "ok: 1 publications\n")
+    assert (result.code, result.out) == (0, "ok: 1 publication\n")
     assert result.err.count("\n") == 1
     assert "schema_version 3 is newer than this pubcli knows (1)" in result.err
 

@@ -39,6 +39,7 @@ from pubcli.safe_text import one_line
 from pubcli.store.memory import Store
 from pubcli.store.query import SORT_KEYS, resolve_id
 from pubcli.store.stats import FACETS
+from pubcli.wording import counted
 
 # --- options shared by several commands ----------------------------------------------
 
@@ -348,13 +349,24 @@ def _read_json_input(source: str) -> str:
     except OSError as error:
         raise UsageError(f"cannot read {one_line(source)}: {error.strerror or error}") from None
     try:
-        return data.decode("utf-8").removeprefix("\ufeff")
+        text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise UsageError(f"{one_line(source)}:{line}: not valid UTF-8") from None
+    if not text.strip():
+        # json's "Expecting value" would not say which input was empty.
+        name = "standard input" if source == "-" else one_line(source)
+        raise UsageError(f"{name}: no JSON value (the input is empty)")
+    return text
 
 
 _PROMPTS = {"title": "Title", "type": "Type", "components": "Components (comma-separated)"}
+_OPTION_OF_KEY = {"components": "--component", "topics": "--topic"}
+"""The option of add that gives a key, where the two are spelt differently."""
+
+
+def _option_of(key: str) -> str:
+    return _OPTION_OF_KEY.get(key, f"--{key}")
 
 
 def _fields_from_flags(flags: dict[str, object]) -> dict[str, object]:
@@ -364,7 +376,7 @@ def _fields_from_flags(flags: dict[str, object]) -> dict[str, object]:
     fields = {key: value for key, value in flags.items() if value not in (None, [])}
     missing = [key for key in PROMPTED_FIELDS if key not in fields]
     if missing and not current().stdin_isatty:
-        names = ", ".join("--component" if key == "components" else f"--{key}" for key in missing)
+        names = ", ".join(map(_option_of, missing))
         raise UsageError(f"missing required field{'s' if len(missing) > 1 else ''}: {names}")
     for key in missing:
         fields[key] = _ask(key, id_given="id" in fields)
@@ -467,7 +479,7 @@ def add_command(
     }
     path, display = find_catalogue(_catalogue_option(ctx, catalogue), os.environ, Path.cwd())
     if from_json is not None:
-        given = [f"--{key}" for key, value in flags.items() if value not in (None, [])]
+        given = [_option_of(key) for key, value in flags.items() if value not in (None, [])]
         if given:
             raise UsageError(f"--from-json cannot be combined with {', '.join(given)}")
         new = prepare_records(parse_json_records(_read_json_input(from_json)))
@@ -521,7 +533,7 @@ def check_command(
     print_check(display, len(loaded.publications), problems, output_format.value)
     if problems:
         count = len(problems)
-        say("error: ", f"{count} problem{'s' if count > 1 else ''} in {one_line(display)}")
+        say("error: ", f"{counted(count, 'problem')} in {one_line(display)}")
         raise typer.Exit(exit_codes.CATALOGUE)
 
 
@@ -654,14 +666,27 @@ CLICK_EXCEPTION: type[Exception] = next(
 )
 
 
-def _usage_message(error: _UsageErrorLike) -> str:
-    hint = ""
+def _command_path(error: _UsageErrorLike, arguments: Sequence[str]) -> str:
+    """``pubcli COMMAND`` of the failed call: from Click's context, or (for the errors Click
+    raises without one, such as a missing option value) from the first command named."""
     context = getattr(error, "ctx", None)
     if context is not None:
-        hint = f" (see '{context.command_path} --help')"
+        return str(context.command_path)
+    names = {command.name for command in app.registered_commands}
+    named = next((argument for argument in arguments if argument in names), None)
+    return f"pubcli {named}" if named else "pubcli"
+
+
+def _usage_message(error: _UsageErrorLike, arguments: Sequence[str]) -> str:
+    """Click's message in pubcli's words: lowercase, no closing full stop, clauses joined
+    by semicolons, and the hint to the command's help."""
     # Typer and Click each add the same "Did you mean ...?" to an unknown command.
-    message = re.sub(r"( Did you mean [^?]*\?)\1+", r"\1", error.format_message())
-    return one_line(message) + hint
+    message = re.sub(r"( Did you mean [^?]*\?)\1+", r"\1", error.format_message().strip())
+    message = re.sub(r"\.\s+(?=[A-Z])", "; ", message)
+    message = re.sub(r"(^|; |\()([A-Z])(?=[a-z ])", lambda m: m[1] + m[2].lower(), message)
+    message = re.sub(r"; (did you mean [^?]*\?)$", r" (\1)", message.removesuffix("."))
+    message = re.sub(r"is not a valid (integer|int range)", "is not a whole number", message)
+    return f"{one_line(message)}; see '{_command_path(error, arguments)} --help'"
 
 
 def run(arguments: Sequence[str]) -> int:
@@ -683,7 +708,7 @@ def run(arguments: Sequence[str]) -> int:
         say("error: ", "interrupted")
         return exit_codes.INTERRUPTED
     except CLICK_EXCEPTION as error:
-        say("error: ", _usage_message(error))  # type: ignore[arg-type]
+        say("error: ", _usage_message(error, decoded))  # type: ignore[arg-type]
         return exit_codes.USAGE
     except BaseException as error:  # noqa: B036 - every ending is reported, never a traceback
         return report(error)

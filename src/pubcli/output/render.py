@@ -21,6 +21,7 @@ from pubcli.output.environment import Environment
 from pubcli.output.formats import cell_text
 from pubcli.output.layout import EDGE, GAP, INDENT, Kind, Measure, Plan, measure, plan_table
 from pubcli.safe_text import escape_controls, one_line
+from pubcli.wording import counted
 
 _HEADINGS = {
     "id": "ID",
@@ -50,7 +51,7 @@ def make_console(file: IO[str], environment: Environment) -> Console:
 
 def count_caption(count: int) -> str:
     """``1 publication`` or ``N publications``."""
-    return f"{count} publication{'' if count == 1 else 's'}"
+    return counted(count, "publication")
 
 
 CELL_LIMIT = 2_000

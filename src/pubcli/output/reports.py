@@ -13,6 +13,7 @@ from pubcli.output.environment import current
 from pubcli.output.formats import csv_rows, detail_json, detail_text, dump_json, json_chunks
 from pubcli.output.streams import print_full_view, print_renderable, say, write
 from pubcli.safe_text import one_line
+from pubcli.wording import counted
 
 Counts = dict[str, list[tuple[str, int]]]
 
@@ -54,7 +55,7 @@ def print_check(display: str, count: int, problems: Sequence[Problem], output_fo
     elif problems:
         write(f"{problem}\n" for problem in problems)
     else:
-        write([f"ok: {count} publications\n"])
+        write([f"ok: {counted(count, 'publication')}\n"])
 
 
 def print_stats(counts: Counts, output_format: str) -> None:
