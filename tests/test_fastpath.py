@@ -117,6 +117,11 @@ def test_catalogue_errors_are_reported_as_the_full_command_line_does(
             "YYYY-MM-DD (no such date)\n",
         ),
         (
+            ["filter", "--since", "2020", "--until", "2019-12", "-f", "ids"],
+            2,
+            "error: empty date range: --since 2020 is after --until 2019-12\n",
+        ),
+        (
             ["filter", "--columns", "nope"],
             2,
             "error: unknown column 'nope' for --columns; valid columns: "
@@ -192,7 +197,7 @@ CHOICES = sorted({choice for o in OPTIONS["filter"] for choice in o.choices or (
 options = st.sampled_from([*FLAGS, "--help", "-x"])
 values = st.sampled_from(
     [*CHOICES, "colour", "0", "2", "-1", "id,title", "nope", "ice", "Letter", "border",
-     "2019", "2019-13", "2020-01", "opioid", "alpha two", "", "data/publications.toml",
+     "2019", "2019-13", "2020-01", "2018", "opioid", "alpha two", "", "data/publications.toml",
      "x.toml"]
 )  # fmt: skip
 

@@ -92,3 +92,33 @@ def test_an_empty_json_input_names_the_file(catalogue: Path, content: bytes) -> 
     )
     assert result.stderr.decode() == "error: standard input: no JSON value (the input is empty)\n"
     assert catalogue.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["filter"], ["filter", "-f", "ids"], ["filter", "--text", "only"], ["stats"]],
+    ids=["filter", "filter-quick-route", "filter-text", "stats"],
+)
+@pytest.mark.parametrize(
+    ("since", "until"), [("2020", "2019"), ("2020-02", "2020-01-31"), ("2020-01-03", "2020-01-02")]
+)
+def test_an_empty_date_range_is_a_usage_error(
+    catalogue: Path, command: list[str], since: str, until: str
+) -> None:
+    """``--since`` after ``--until`` is exit 2 naming both, on either route, never a silent
+    "nothing matched"."""
+    result = run_process(
+        [*command, "--since", since, "--until", until], cwd=catalogue.parent.parent
+    )
+    assert (result.returncode, result.stdout) == (2, b"")
+    assert result.stderr.decode() == (
+        f"error: empty date range: --since {since} is after --until {until}\n"
+    )
+
+
+def test_a_one_day_range_is_not_empty(catalogue: Path) -> None:
+    """The same day on both ends, and a year against a day inside it, still match."""
+    for since, until in (("2020-01-02", "2020-01-02"), ("2020", "2020-01-02")):
+        arguments = ["filter", "-f", "ids", "--since", since, "--until", until]
+        result = run_process(arguments, cwd=catalogue.parent.parent)
+        assert (result.returncode, result.stdout) == (0, b"only-one\n")

@@ -14,7 +14,9 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from pubcli import exit_codes
+from pubcli.errors import UsageError
 from pubcli.output.formats import FORMATS, parse_columns
+from pubcli.safe_text import one_line
 from pubcli.store.query import SORT_KEYS, Criteria, parse_date_bound
 
 
@@ -78,7 +80,7 @@ def criteria_from(given: Given) -> Criteria:
         return tuple(value) if isinstance(value, list | tuple) else ()
 
     since, until = given.get("since"), given.get("until")
-    return Criteria(
+    criteria = Criteria(
         types=values("type_"),
         components=values("component"),
         topics=values("topic"),
@@ -90,6 +92,13 @@ def criteria_from(given: Given) -> Criteria:
         if isinstance(until, str) and until
         else None,
     )
+    if criteria.since and criteria.until and criteria.since > criteria.until:
+        # Matching nothing in silence would look like an empty catalogue (a likely typo).
+        raise UsageError(
+            f"empty date range: --since {one_line(str(since))} is after "
+            f"--until {one_line(str(until))}"
+        )
+    return criteria
 
 
 def answer(command: str, given: Given) -> int:
