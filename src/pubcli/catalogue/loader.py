@@ -150,7 +150,7 @@ _STRINGS_AND_BRACKETS = (
     r"|(?P<literal_ml>''')"
     r'|"(?:[^"\\\n]|\\.)*"'
     r"|'[^'\n]*'"
-    r"|#[^\n]*"
+    r"|(?P<comment>#[^\n]*)"
     r"|(?P<open>[\[{])"
     r"|(?P<close>[\]}])"
 )
@@ -230,9 +230,11 @@ class _LineCounter:
         return self.line
 
 
-class _Found(NamedTuple):
+class Found(NamedTuple):
+    """One piece of a document's structure (see ``structure``)."""
+
     kind: str
-    """``array_header``, ``table_header`` or ``key``."""
+    """``array_header``, ``table_header``, ``key`` or (when asked for) ``comment``."""
     key: tuple[str, ...]
     """The dotted key, its parts decoded."""
     offset: int
@@ -263,11 +265,13 @@ def _basic_string(quoted: str) -> str:
         return quoted  # not a key TOML allows: the file does not parse anyway
 
 
-def _structure(text: str) -> Iterator[_Found]:
-    """Every table header and top-level-of-its-table key of ``text``, in order.
+def structure(text: str, *, comments: bool = False) -> Iterator[Found]:
+    """Every table header and top-level-of-its-table key of ``text``, in order; with
+    ``comments``, also every comment outside values (offset of its ``#``).
 
     The one place that decides where headers and keys are: strings (multi-line ones too)
     and comments are skipped, and nothing inside an array or inline table counts.
+    Offsets are those of the start of the header's or key's line (or of the ``#``).
     """
     depth = 0
     position = 0
@@ -275,8 +279,10 @@ def _structure(text: str) -> Iterator[_Found]:
         position = match.end()
         kind = match.lastgroup
         if kind in ("array_header", "table_header", "key"):
-            yield _Found(kind, _key_of(match.group(kind)), match.start())
+            yield Found(kind, _key_of(match.group(kind)), match.start())
             continue
+        if kind == "comment" and comments and not depth:
+            yield Found(kind, (), match.start())
         if kind == "open":
             depth += 1
         elif kind == "close":
@@ -304,14 +310,14 @@ def header_lines(text: str, entry_count: int) -> list[int]:
     line_of = _LineCounter(text)
     return [
         line_of(found.offset)
-        for found in _structure(text)
+        for found in structure(text)
         if found.kind == "array_header" and found.key == _PUBLICATIONS
     ]
 
 
 def _top_level_key(text: str, name: str) -> int | None:
     """The offset of the top-level key ``name`` (any spelling, dotted or not), or None."""
-    for found in _structure(text):
+    for found in structure(text):
         if found.kind != "key":
             return None  # past the top level: the first table header
         if found.key[0] == name:
@@ -360,7 +366,7 @@ def _key_line(text: str, key: str) -> int:
     """The line where the top-level ``key`` is defined: as a key, else as a table."""
     offset = _top_level_key(text, key)
     if offset is None:
-        headers = (found for found in _structure(text) if found.kind != "key")
+        headers = (found for found in structure(text) if found.kind != "key")
         offset = next((found.offset for found in headers if found.key[:1] == (key,)), 0)
     return text.count("\n", 0, offset) + 1
 

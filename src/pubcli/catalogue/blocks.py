@@ -1,0 +1,160 @@
+"""The catalogue's bytes as a preamble and one block per entry (SPEC sections 9 and 10).
+
+A block runs from the comment lines directly above its ``[[publications]]`` header (no
+blank line between) to just before the next block, or to the end of the file: so
+``preamble + every block`` is the file, byte for byte, and each block parses on its own
+to its entry. ``edit``, ``remove`` and ``merge-driver`` change a file block by block.
+
+Where headers, keys and comments are is decided by the loader's one token scanner
+(``loader.structure``), never by a line pattern: a multi-line string may hold a line that
+looks like a header. A file that is not a sequence of ``[[publications]]`` blocks (a
+sub-table such as ``[publications.extra]``, an array ``[[publications.x]]``, another table,
+an inline ``publications = [...]``) is refused with a ``CatalogueError`` naming the line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from pubcli.catalogue.loader import decode, structure
+from pubcli.errors import CatalogueError
+from pubcli.safe_text import one_line
+
+_PUBLICATIONS = ("publications",)
+_BOM = "\ufeff".encode()
+# The value of an ``id`` key when it is a one-line string; anything else is read by tomli.
+_ONE_LINE_STRING = re.compile(r"""[ \t]*("(?:[^"\\\n]|\\.)*"|'[^'\n]*')[ \t]*(?:#|\r?\n|$)""")
+
+
+class Block(NamedTuple):
+    """One entry's bytes in the file: ``data[start:end]``."""
+
+    start: int
+    """Byte offset of the block: its first comment line directly above the header, else
+    the header line."""
+    end: int
+    """Byte offset just past the block: the next block's start, or the file's length."""
+    header: int
+    """Byte offset of the start of the ``[[publications]]`` header's line."""
+    line: int
+    """The header's line number (1-based), as ``check`` reports it."""
+    id: str | None
+    """The entry's ``id`` if it is a string, else None."""
+
+
+class Blocks(NamedTuple):
+    """A catalogue split into its preamble and its entries' blocks, in file order."""
+
+    preamble: bytes
+    """Everything before the first block (a byte-order mark, comments, ``schema_version``);
+    the whole file when it has no entries."""
+    blocks: list[Block]
+
+
+def split_blocks(data: bytes, display: str) -> Blocks:
+    """Split catalogue bytes into preamble and blocks; refuse what is not made of blocks.
+
+    The bytes must be UTF-8 (``CatalogueError`` with the line otherwise); they need not
+    be valid TOML, but only valid TOML is promised to parse block by block.
+    """
+    text = decode(data, display)
+    base = len(_BOM) if data.startswith(_BOM) else 0
+    to_byte = _ByteOffsets(text, base, ascii_only=len(text) + base == len(data))
+    headers: list[tuple[int, int, int]] = []  # (block start, header offset, line) in text
+    ids: list[str | None] = []
+    comment_run: tuple[int, int] | None = None  # (start of first line, end of last line)
+    line = 1
+    counted = 0
+    for found in structure(text, comments=True):
+        line += text.count("\n", counted, found.offset)
+        counted = found.offset
+        if found.kind == "comment":
+            comment_run = _extend_run(text, found.offset, comment_run)
+            continue
+        if found.kind == "array_header" and found.key == _PUBLICATIONS:
+            start = found.offset
+            if comment_run is not None and comment_run[1] + 1 == found.offset:
+                start = comment_run[0]
+            headers.append((start, found.offset, line))
+            ids.append(None)
+        elif found.kind != "key":
+            raise _refused(display, line, text, found.offset, "a table that is not an entry")
+        elif not headers:
+            if found.key[0] == "publications":
+                raise _refused(display, line, text, found.offset, "an inline publications")
+        elif found.key == ("id",):
+            ids[-1] = _id_value(text, found.offset)
+        comment_run = None
+    blocks = []
+    for index, (start, header, header_line) in enumerate(headers):
+        end = headers[index + 1][0] if index + 1 < len(headers) else len(text)
+        blocks.append(
+            Block(to_byte(start), to_byte(end), to_byte(header), header_line, ids[index])
+        )
+    preamble_end = blocks[0].start if blocks else len(data)
+    return Blocks(data[:preamble_end], blocks)
+
+
+def _extend_run(text: str, offset: int, run: tuple[int, int] | None) -> tuple[int, int] | None:
+    """The run of whole-line comments ending with the comment at ``offset``, or None if
+    that comment follows something else on its line."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    if text[line_start:offset].strip(" \t"):
+        return None
+    line_end = text.find("\n", offset)
+    line_end = len(text) if line_end < 0 else line_end
+    if run is not None and run[1] + 1 == line_start:
+        return (run[0], line_end)
+    return (line_start, line_end)
+
+
+def _id_value(text: str, key_offset: int) -> str | None:
+    """The string value of the ``id`` key whose line starts at ``key_offset``, or None."""
+    equals = text.index("=", key_offset)
+    match = _ONE_LINE_STRING.match(text, equals + 1)
+    if match is not None and "\\" not in match.group(1):
+        return match.group(1)[1:-1]
+    # An escape or a multi-line string (rare): the parser reads the value, cut before the
+    # next line that starts a key or a header.
+    import tomli
+
+    after = structure(text[key_offset:])
+    next(after)  # the id key itself
+    following = next(after, None)
+    end = len(text) if following is None else key_offset + following.offset
+    try:
+        value = tomli.loads(text[key_offset:end]).get("id")
+    except tomli.TOMLDecodeError:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _refused(display: str, line: int, text: str, offset: int, what: str) -> CatalogueError:
+    line_end = text.find("\n", offset)
+    shown = text[offset : len(text) if line_end < 0 else line_end].strip()
+    return CatalogueError(
+        f"{one_line(display)}:{line}: {one_line(shown[:80])} is {what}: pubcli changes only "
+        "catalogues made of [[publications]] blocks (edit the file by hand, or move the "
+        "values into the entry)"
+    )
+
+
+class _ByteOffsets:
+    """Byte offsets of increasing character offsets of the decoded text."""
+
+    def __init__(self, text: str, base: int, *, ascii_only: bool) -> None:
+        self._text = text
+        self._ascii = ascii_only
+        self._base = base
+        self._character = 0
+        self._byte = base
+
+    def __call__(self, offset: int) -> int:
+        if self._ascii:
+            return self._base + offset
+        if offset < self._character:  # not increasing: count from the start again
+            self._character, self._byte = 0, self._base
+        self._byte += len(self._text[self._character : offset].encode("utf-8", "surrogatepass"))
+        self._character = offset
+        return self._byte
