@@ -445,11 +445,19 @@ def add_command(
         ),
     ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Check and print the TOML to append; write nothing.")
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Check and print the TOML to append (with --format, the entries in that "
+            "format); write nothing.",
+        ),
     ] = False,
     output_format: Annotated[
         ShowFormat | None,
-        _format_option("How to print the added entries [default: table on a terminal]."),
+        _format_option(
+            "How to print the added entries; json is always an array [default: table on a "
+            "terminal, else field: value lines]."
+        ),
     ] = None,
     catalogue: CatalogueOption = None,
     no_cache: NoCacheOption = False,
@@ -492,7 +500,10 @@ def add_command(
         _, new, notes = plan_add(read_bytes(target_of(path, display)), display, new)
         for note in notes:
             say("note: ", note)
-        write([render_block(new)])
+        if output_format is None:
+            write([render_block(new)])
+        else:  # an explicit format wins: the entries that would be added, in that format
+            print_records([p.to_record() for p in new], output_format.value, many=True)
         return
     added = add_publications(path, display, new, cache_directory_for(no_cache))
     for note in added.notes:
@@ -503,7 +514,7 @@ def add_command(
     for publication in new:
         say("", f"added {publication.id} to {one_line(display)}")
     chosen = choose_format(_value(output_format), elsewhere="lines")
-    print_records([p.to_record() for p in new], chosen, many=from_json is not None)
+    print_records([p.to_record() for p in new], chosen, many=True)
 
 
 # --- check ---------------------------------------------------------------------------

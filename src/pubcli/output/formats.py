@@ -43,6 +43,11 @@ def parse_columns(text: str) -> tuple[str, ...]:
         raise UsageError(
             f"unknown column {shown} for --columns; valid columns: {', '.join(FIELD_NAMES)}"
         )
+    repeated = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+    if repeated:
+        # JSON cannot hold a key twice, so every format refuses what one of them must.
+        shown = ", ".join(repr(name) for name in repeated)
+        raise UsageError(f"repeated column {shown} in --columns; name each column once")
     return names
 
 

@@ -16,9 +16,11 @@ def record_schema() -> dict[str, Any]:
         "$id": "https://pubcli.invalid/schema/publication-record.json",
         "title": "pubcli publication record",
         "description": "One publication as printed by pubcli list/filter --format json "
-        "(one element of the array) or --format jsonl (one line). With --columns, "
-        "only the chosen keys are present.",
+        "(one element of the array) or --format jsonl (one line), and by show and add "
+        "--format json. Without --columns every key is present; with --columns, only the "
+        "chosen keys, in the order given.",
         "type": "object",
+        "minProperties": 1,
         "properties": {
             "id": {
                 "type": "string",
@@ -44,6 +46,6 @@ def record_schema() -> dict[str, Any]:
                 ]
             },
         },
-        "required": ["id", "title", "type", "date", "components", "topics", "summary", "url"],
+        # No "required": output made with --columns holds only the keys chosen.
         "additionalProperties": False,
     }
