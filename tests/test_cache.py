@@ -404,3 +404,123 @@ def test_an_existing_id_in_a_message_is_shown_escaped(
         2,
         "error: 'taken': the same title and date are already in the catalogue as 'x\\x1by'\n",
     )
+
+
+# --- hand edits: every answer after each edit of a random sequence ---------------------
+
+_BROKEN_BLOCK = '[[publications]]\nid = "broken\n'
+block_strategy = st.one_of(
+    raw_entry_strategy.map(lambda raw: entry(**raw)),
+    st.just(_BROKEN_BLOCK),
+    st.just("# a comment between blocks\n"),
+)
+hand_edit_strategy = st.one_of(
+    st.tuples(st.just("append"), block_strategy, st.sampled_from(["", "\n", "\r\n"])),
+    st.tuples(st.just("insert"), st.integers(0, 20), block_strategy),
+    st.tuples(st.just("change"), st.integers(0, 20), block_strategy),
+    st.tuples(st.just("delete"), st.integers(0, 20)),
+    st.tuples(st.just("swap"), st.integers(0, 20), st.integers(0, 20)),
+)
+
+
+def outcome(make_store: Callable[[], Store], queries: list[Criteria]) -> object:
+    """Every answer of the store, or the error the file gives instead."""
+    from pubcli.errors import CatalogueError
+
+    try:
+        return everything(make_store(), queries)
+    except CatalogueError as error:
+        return ("error", str(error))
+
+
+def edit_by_hand(path: Path, blocks: list[str], edit: tuple[Any, ...]) -> None:
+    """Apply ``edit`` to ``blocks`` and to the file: an append adds bytes at the end of
+    the file as an editor's "append" does; every other edit writes the file anew."""
+    kind = edit[0]
+    if kind == "append":
+        _, block, before = edit
+        blocks.append(before + block)
+        with open(path, "ab") as file:
+            file.write((before + block).encode("utf-8"))
+        return
+    position = edit[1] % (len(blocks) + 1)
+    if kind == "insert":
+        blocks.insert(position, edit[2])
+    elif blocks and kind == "change":
+        blocks[position % len(blocks)] = edit[2]
+    elif blocks and kind == "delete":
+        del blocks[position % len(blocks)]
+    elif blocks and kind == "swap":
+        other = edit[2] % len(blocks)
+        position %= len(blocks)
+        blocks[position], blocks[other] = blocks[other], blocks[position]
+    path.write_bytes(("# random\n" + "".join(blocks)).encode("utf-8"))
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(raw_entry_strategy, max_size=6),
+    st.lists(hand_edit_strategy, min_size=1, max_size=8),
+    st.lists(criteria_strategy, min_size=1, max_size=2),
+)
+def test_answers_stay_equal_through_hand_edits(
+    isolated: Path,
+    raws: list[dict[str, Any]],
+    edits: list[tuple[Any, ...]],
+    queries: list[Criteria],
+) -> None:
+    """Through random hand edits of the file (blocks appended, inserted, changed,
+    deleted, swapped; a broken block appended and later fixed or removed), the store the
+    next call opens answers every question as a fresh parse does: problems with their
+    line numbers (duplicates naming where an id was first used) included, and the same
+    error when the file does not parse."""
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(dir=isolated)) / "cat.toml"
+    blocks = [entry(**raw) for raw in raws]
+    path.write_bytes(("# random\n" + "".join(blocks)).encode("utf-8"))
+    directory = isolated / "cache"
+    open_store(path, "c", directory)  # the cache of the file before the edits
+    for edit in edits:
+        edit_by_hand(path, blocks, edit)
+        assert outcome(lambda: open_store(path, "c", directory), queries) == outcome(
+            lambda: fresh(path), queries
+        )
+
+
+def test_blocks_appended_by_hand_are_parsed_alone(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After blocks are appended by hand, the next call parses only them: the cache is
+    extended, not rebuilt, and answers (warnings with their lines included) as a fresh
+    parse does. A duplicate of an earlier id is left to the whole parse."""
+    import pubcli.store.cache
+
+    path = isolated / "cat.toml"
+    path.write_text("# hand\n" + entry("a", "Alpha", date="2020-01-01"), encoding="utf-8")
+    directory = isolated / "cache"
+    cached(path, directory)
+
+    def no_rebuild(*arguments: object) -> None:
+        raise AssertionError("the cache was rebuilt")
+
+    monkeypatch.setattr(pubcli.store.cache, "write_cache", no_rebuild)
+    with open(path, "a", encoding="utf-8") as file:
+        file.write("\n# new ones\n" + entry("b", "Beta storm") + entry("c", " ") + entry("b", "B"))
+    store = open_store(path, "c", directory)
+    assert isinstance(store, CachedStore)
+    queries = [Criteria(texts=("storm",)), Criteria()]
+    assert everything(store, queries) == everything(fresh(path), queries)
+    assert [(p.line, p.message) for p in store.problems] == [
+        (15, "'title' is blank"),
+        (20, "duplicate id (first used at line 10)"),
+    ]
+    assert everything(open_store(path, "c", directory), queries) == everything(
+        fresh(path), queries
+    )
+    with open(path, "a", encoding="utf-8") as file:
+        file.write(entry("a", "Again"))
+    with pytest.raises(AssertionError, match="rebuilt"):
+        open_store(path, "c", directory)

@@ -381,7 +381,7 @@ def entries_of(document: dict[str, Any], display: str) -> list[Any]:
 
 def check_document(document: dict[str, Any], text: str, display: str) -> Catalogue:
     """Validate a parsed document: every entry, duplicate ids, duplicate titles and dates."""
-    from pubcli.catalogue.rules import check_entries, entry_label, newer_schema
+    from pubcli.catalogue.rules import newer_schema
 
     entries = entries_of(document, display)
     problems = _top_level_problems(document, text, display)
@@ -390,8 +390,21 @@ def check_document(document: dict[str, Any], text: str, display: str) -> Catalog
         # An inline array of tables has no headers: point at the key itself.
         lines = [_key_line(text, "publications")] * len(entries)
 
+    publications, publication_lines, entry_problems = checked_entries(entries, lines, display)
+    newer = newer_schema(document.get("schema_version"))
+    return Catalogue(display, publications, problems + entry_problems, publication_lines, newer)
+
+
+def checked_entries(
+    entries: list[Any], lines: list[int], display: str
+) -> tuple[list[Publication], list[int], list[Problem]]:
+    """The valid publications of ``entries`` (whose headers are at ``lines``), their
+    lines, and the problems of every entry, in file order (``rules.check_entries``)."""
+    from pubcli.catalogue.rules import check_entries, entry_label
+
     publications: list[Publication] = []
     publication_lines: list[int] = []
+    problems: list[Problem] = []
     for raw, line, verdict in zip(entries, lines, check_entries(entries, lines), strict=True):
         if verdict.problems:
             label = entry_label(raw)
@@ -402,8 +415,7 @@ def check_document(document: dict[str, Any], text: str, display: str) -> Catalog
         if verdict.publication is not None:
             publications.append(verdict.publication)
             publication_lines.append(line)
-    newer = newer_schema(document.get("schema_version"))
-    return Catalogue(display, publications, problems, publication_lines, newer)
+    return publications, publication_lines, problems
 
 
 def _top_level_problems(document: dict[str, Any], text: str, display: str) -> list[Problem]:

@@ -49,7 +49,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, ParamSpec, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, ParamSpec, TypeVar, cast
 
 from pubcli import __version__
 from pubcli.catalogue.loader import AppendInfo, stamp_of
@@ -69,6 +69,7 @@ from pubcli.store.text_index import build_index, entries_with, scan
 
 if TYPE_CHECKING:
     # The warm path never builds a Publication: importing the model costs ~20 ms.
+    from pubcli.catalogue import rules
     from pubcli.catalogue.loader import Catalogue
     from pubcli.catalogue.rules import TitleDateKey
     from pubcli.fields import Record
@@ -93,6 +94,9 @@ _FEW = 256  # up to this many results are sorted by their records, not the permu
 _ENTRY_END = b"\x01"  # valid catalogue text never holds a control character
 _FIELD_END = b"\x00"
 _LIST_SEPARATOR = b"\x1f"
+# A line of the taken section (ASCII JSON: no newline inside a string): its id, and its
+# title-and-date key with the comma before it, or nothing.
+_TAKEN_LINE = re.compile(rb'^\[("(?:[^"\\\n]|\\.)*")(,.*)?\]$', re.MULTILINE)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -477,6 +481,8 @@ def write_cache(
             "catalogue": os.fsdecode(real_path),
             "stamp": list(stamp_of(status)),
             "content_crc": zlib.crc32(content),
+            # Line numbers of entries appended by hand start after these (open_grown).
+            "newlines": content.count(b"\n"),
             "racy": is_racy(status, max(read_started_ns, time.time_ns())),
             "count": len(publications),
             "indexed": len(publications),
@@ -897,6 +903,11 @@ class CachedStore:
             raise CacheInvalidError(str(error)) from None
         return AppendInfo(bool(appendable), str(newline), str(separator))
 
+    def taken_pairs(self) -> list[tuple[bytes, bytes]]:
+        """Each line of the taken section as its id and title-and-date key, spelt as
+        there (``"id"`` and ``,"title","date"`` or nothing)."""
+        return cast("list[tuple[bytes, bytes]]", _TAKEN_LINE.findall(self._bytes("taken")))
+
     def taken_lines_with(self, needle: bytes) -> Iterator[list[Any]]:
         """The parsed lines of the taken section in which ``needle`` occurs, in order."""
         taken = self._bytes("taken")  # begins with a newline: every line is "\n[..."
@@ -913,14 +924,29 @@ class CachedStore:
             yield item
             at = taken.find(needle, at + 1)
 
-    def extend(self, new: Sequence[Publication], status: os.stat_result, appended: bytes) -> None:
-        """Record ``new`` (just appended to the file, now at ``status``) in the cache."""
+    def extend(
+        self,
+        new: Sequence[Publication],
+        status: os.stat_result,
+        appended: bytes,
+        appended_entries: _AppendedEntries | None = None,
+    ) -> dict[str, Any]:
+        """Record ``new`` (just appended to the file, now at ``status``) in the cache, and
+        return the new manifest. ``appended_entries`` describes every entry of
+        ``appended`` when some may be invalid (a hand edit): else ``new`` is all of it."""
         manifest = dict(self._manifest)
         sections = {name: list(value) for name, value in manifest["sections"].items()}
+        if appended_entries is None:
+            raw_entries: Sequence[Any] = [p.to_toml_table() for p in new]
+            problems: list[list[Any]] = []
+            # The file now ends with the new block's newline.
+            append = [True, self.append_info.newline, self.append_info.newline]
+        else:
+            raw_entries, problems, append = appended_entries
         data = {
             **_data_sections(new, sections["records"][0]),
             **_tail_sections(new, sections["tail"][0]),
-            "taken": _taken_lines([p.to_toml_table() for p in new]),
+            "taken": _taken_lines(raw_entries),
         }
         # A new generation: every section written is a new file.
         old_generation, generation = manifest["generation"], _token()
@@ -943,26 +969,33 @@ class CachedStore:
             stamp=list(stamp_of(status)),
             content_crc=zlib.crc32(appended, manifest["content_crc"]),
             racy=True,
-            # The file now ends with the new block's newline.
-            append=[True, self.append_info.newline, self.append_info.newline],
+            append=append,
+            problems=manifest["problems"] + problems,
         )
+        if _is_int(manifest.get("newlines")):
+            manifest["newlines"] += appended.count(b"\n")
         self._writer.write_manifest(manifest)
         self._writer.remove_other_generations((generation, order_generation))
+        return manifest
 
     def _extended_orders(self, new: Sequence[Publication]) -> dict[str, bytes]:
         added = {self._count + offset: p for offset, p in enumerate(new)}
+        # The searches of every order and new entry probe the same few middles first:
+        # each probed record is read once.
+        known = dict(added)
 
         def publication_at(index: int) -> Publication:
-            return added[index] if index in added else self._publication(index)
+            publication = known.get(index)
+            if publication is None:
+                publication = known[index] = self._publication(index)
+            return publication
 
         orders = {}
         for key in SORT_KEYS:
-            key_of = sort_key(key)
+            key_at = _memoized(sort_key(key), publication_at)
             permutation = array("i", self._array(f"order-{key}", "i"))
-            for index, publication in added.items():
-                position = bisect.bisect_right(
-                    permutation, key_of(publication), key=lambda i: key_of(publication_at(i))
-                )
+            for index in added:
+                position = bisect.bisect_right(permutation, key_at(index), key=key_at)
                 permutation.insert(position, index)
             orders[f"order-{key}"] = permutation.tobytes()
         return orders
@@ -973,6 +1006,20 @@ class CachedStore:
         if not is_racy(status, proved_ns):
             with contextlib.suppress(OSError):
                 self._writer.write_manifest({**self._manifest, "racy": False})
+
+
+def _memoized(
+    key_of: Callable[[Publication], Any], publication_at: Callable[[int], Publication]
+) -> Callable[[int], Any]:
+    """The sort key of the publication at an index, computed once per index."""
+    known: dict[int, Any] = {}
+
+    def remembered(index: int) -> Any:
+        if index not in known:
+            known[index] = key_of(publication_at(index))
+        return known[index]
+
+    return remembered
 
 
 def _file_crc(path: Path, size: int) -> int:
@@ -1027,6 +1074,119 @@ def confirm_racy(store: CachedStore, real_path: Path, status: os.stat_result) ->
         if _file_crc(real_path, status.st_size) != store.content_crc:
             raise CacheInvalidError("the catalogue changed within its mtime")
         store.settle(status, started)
+
+
+# --- a catalogue appended to by hand ---------------------------------------------------
+
+_READ_PART = 4 << 20
+
+
+class _AppendedEntries(NamedTuple):
+    """Every entry of blocks appended by hand, and what they change in the manifest."""
+
+    raw_entries: list[Any]
+    problems: list[list[Any]]
+    """As the manifest holds them: ``[line, label, message, skips_entry]``."""
+    append: list[Any]
+    """How a block is joined to the grown file, as the manifest holds it."""
+
+
+@_no_cache_on_failure
+def open_grown(
+    directory: Path, real_path: Path, status: os.stat_result, display: str
+) -> CachedStore:
+    """The cache of a catalogue that only grew since it was cached (blocks appended by
+    hand after the last), brought up to date by parsing the appended blocks alone.
+
+    The file's first bytes must be those the cache describes (by their CRC-32), and the
+    rest must parse on its own to nothing but ``[[publications]]`` entries, starting on
+    a line of its own: then the whole file parses to the cached entries followed by the
+    new ones. The new entries are checked on their own, and must take no id and no
+    title and date that the cached entries take (else the file is parsed whole: a
+    duplicate's message names where its id was first used).
+    """
+    manifest = _load_manifest(directory, real_path)
+    old_size, newlines = manifest["stamp"][0], manifest.get("newlines", -1)
+    if not (0 < old_size < status.st_size and type(newlines) is int and newlines >= 0):
+        raise CacheInvalidError("the catalogue did not grow")
+    store = CachedStore(directory, real_path, manifest, display)
+    if not store.append_info.appendable:
+        raise CacheInvalidError("the catalogue's entries are not all blocks")
+    appended, ends_line = _appended_bytes(real_path, status, old_size, store.content_crc)
+    if not (ends_line or appended.startswith((b"\n", b"\r\n"))):
+        raise CacheInvalidError("the appended text continues the last line")
+    new, entries = _appended_entries(store, appended, newlines, display)
+    return CachedStore(directory, real_path, store.extend(new, status, appended, entries), display)
+
+
+def _appended_bytes(
+    real_path: Path, status: os.stat_result, old_size: int, old_crc: int
+) -> tuple[bytes, bool]:
+    """The bytes after the first ``old_size`` of the file (as at ``status``), once those
+    are proved to be the ones cached; and whether they end a line."""
+    with open(_open_regular(real_path, status), "rb") as file:
+        crc, remaining, last = 0, old_size, b""
+        while remaining:
+            part = file.read(min(_READ_PART, remaining))
+            if not part:
+                raise CacheInvalidError("the catalogue shrank while read")
+            crc = zlib.crc32(part, crc)
+            remaining -= len(part)
+            last = part[-1:]
+        if crc != old_crc:
+            raise CacheInvalidError("the catalogue changed before its end")
+        appended = file.read(status.st_size - old_size + 1)
+    if len(appended) != status.st_size - old_size:
+        raise CacheInvalidError("the catalogue changed while read")
+    return appended, last == b"\n"
+
+
+def _open_regular(path: Path, status: os.stat_result) -> int:
+    """A descriptor of the catalogue, if it is still the regular file at ``status``."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    if stamp_of(os.fstat(descriptor)) != stamp_of(status) or not stat.S_ISREG(status.st_mode):
+        os.close(descriptor)
+        raise CacheInvalidError("the catalogue changed")
+    return descriptor
+
+
+def _appended_entries(
+    store: CachedStore, appended: bytes, newlines: int, display: str
+) -> tuple[list[Publication], _AppendedEntries]:
+    """The valid publications of ``appended`` and all its entries, checked as the whole
+    file would check them; ``newlines`` is how many lines precede it."""
+    import tomli
+
+    from pubcli.catalogue.loader import append_info, checked_entries, header_lines
+    from pubcli.catalogue.rules import taken_by, title_date_key
+
+    text = appended.decode("utf-8")
+    if not text.strip():
+        raise CacheInvalidError("only blank lines were appended")
+    document = tomli.loads(text)
+    entries = document.pop("publications", [])
+    if document or type(entries) is not list or not all(type(e) is dict for e in entries):
+        raise CacheInvalidError("the appended text is not only entries")
+    lines = [newlines + line for line in header_lines(text, len(entries))]
+    if len(lines) != len(entries):
+        raise CacheInvalidError("an appended entry has no header of its own")
+    new, _, problems = checked_entries(entries, lines, display)
+    taken: rules.TakenLookup = (
+        _CachedTaken(store) if len(entries) <= _FEW_LOOKUPS else _TakenSets(store)
+    )
+    if any(item and taken.has_id(item[0]) for item in map(taken_by, entries)) or any(
+        taken.id_with(title_date_key(p)) is not None for p in new
+    ):
+        raise CacheInvalidError("an appended entry takes an id or a title of the file")
+    # The file's newline style is CRLF if either part has one (the cached part ends
+    # with a whole line), and its end is the appended text's, which is not blank: so
+    # append_info of the two joined is that of the whole file.
+    joined = append_info(store.append_info.newline + text, True)
+    return new, _AppendedEntries(
+        entries,
+        [[p.line, p.label, p.message, p.skips_entry] for p in problems],
+        [True, joined.newline, joined.separator],
+    )
 
 
 # --- what writers may ask of the cache ------------------------------------------------
@@ -1099,6 +1259,27 @@ class _CachedTaken:
             if item[1:] == wanted:
                 return str(item[0])
         return None
+
+
+_FEW_LOOKUPS = 8
+"""Up to this many entries are looked up in the taken section one by one (a search
+through it each); more are looked up in sets made of it in one pass."""
+
+
+class _TakenSets:
+    """Whether an id or title-and-date key is taken (``rules.TakenLookup``, without the
+    id of the entry that takes a key): sets of what the taken section holds."""
+
+    def __init__(self, store: CachedStore) -> None:
+        pairs = store.taken_pairs()
+        self._ids = {id_ for id_, _ in pairs}
+        self._keys = {key for _, key in pairs}
+
+    def has_id(self, id_: str) -> bool:
+        return _taken_line(id_, None)[1:-2].encode("ascii") in self._ids
+
+    def id_with(self, key: TitleDateKey) -> str | None:
+        return "" if _taken_line("", key)[3:-2].encode("ascii") in self._keys else None
 
 
 def open_for_write(

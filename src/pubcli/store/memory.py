@@ -152,6 +152,10 @@ def open_store(
             return cache.open_cached(cache_directory, real_path, status, display)
         except cache.CacheInvalidError:
             pass
+        try:  # blocks appended by hand cost what they hold, not the whole file
+            return cache.open_grown(cache_directory, real_path, status, display)
+        except cache.CacheInvalidError:
+            pass
     started = time.time_ns()
     data = read_bytes(path, display)
     text = decode(data, display)
