@@ -2,6 +2,7 @@
 
     python bench/run.py                      # 1,000, 10,000 and 100,000 entries
     python bench/run.py --sizes 1000 --runs 3
+    python bench/run.py --million            # also the cold call on 1,000,000 entries
 
 Each round runs every command once, in the same order (interleaved), so that a machine
 busy with something else slows all of them alike; the table shows medians, the ratio to
@@ -39,6 +40,8 @@ class Measure:
     argv: list[str]
     reference: str | None = None
     prepare: list[str] | None = None  # run before each timing, untimed
+    goal: str = ""  # the issue's goal for the ratio, printed beside it
+    first_row: bool = False  # time to the first row printed into a terminal (a pty)
     seconds: list[float] = field(default_factory=list)
     peak_kib: list[int] = field(default_factory=list)
 
@@ -51,6 +54,9 @@ def run_once(measure: Measure, env: dict[str, str]) -> None:
             write_catalogue(Path(measure.argv[measure.argv.index("-c") + 1]), 10)
     if measure.prepare:
         subprocess.run(measure.prepare, env=env, capture_output=True, check=False)
+    if measure.first_row:
+        measure.seconds.append(time_to_first_row(measure.argv, env))
+        return
     # A forked child's max RSS includes the Python parent it was forked from; GNU time
     # forks from a tiny process, so its figure is the command's own.
     with tempfile.NamedTemporaryFile("r") as memory:
@@ -74,6 +80,58 @@ def run_once(measure: Measure, env: dict[str, str]) -> None:
         measure.peak_kib.append(int(reported[-1]) if TIME and reported else usage.ru_maxrss)
 
 
+def time_to_first_row(argv: list[str], env: dict[str, str]) -> float:
+    """Seconds until the command, writing into a terminal, has printed a row (a line
+    holding a synthetic id); the rest of its output is read and dropped."""
+    import pty
+
+    leader, follower = pty.openpty()
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        argv, env={**env, "COLUMNS": "120", "LINES": "40"}, stdin=subprocess.DEVNULL,
+        stdout=follower, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    os.close(follower)
+    seen, first = b"", 0.0
+    while True:
+        try:
+            part = os.read(leader, 1 << 16)
+        except OSError:  # the terminal closed: the command ended
+            break
+        if not part:
+            break
+        if not first:
+            seen = (seen + part)[-256:]
+            if b"synthetic-" in seen:
+                first = time.perf_counter() - start
+    os.close(leader)
+    process.wait()
+    return first or time.perf_counter() - start
+
+
+def edit_title_command(path: Path) -> list[str]:
+    """A command that edits one entry's title in the middle of the file, as by hand
+    (toggling one letter in place), so that the next call finds a changed catalogue."""
+    script = (
+        f"p = {str(path)!r}; d = open(p, 'rb').read(); i = d.index(b'title = ', len(d) // 2) + 9; "
+        "d = d[:i] + (b'x' if d[i:i + 1] != b'x' else b'y') + d[i + 1:]; open(p, 'wb').write(d)"
+    )
+    return [PYTHON, "-c", script]
+
+
+def append_by_hand_command(path: Path, count: int) -> list[str]:
+    """A command that appends ``count`` new entries (ids of their own) to the file, as by
+    hand, so that the next call finds a catalogue that grew."""
+    script = (
+        "import sys, time; sys.path.insert(0, " + repr(str(REPO)) + "); "
+        "from bench.synth import catalogue_text; "
+        f"t = catalogue_text({count}, seed=time.time_ns()).replace('synthetic-', "
+        "f'hand{time.time_ns()}-'); "
+        f"open({str(path)!r}, 'a').write(t[t.index('[[publications]]') - 1:])"
+    )
+    return [PYTHON, "-c", script]
+
+
 def touch_command(path: Path) -> list[str]:
     """A command that changes the file's mtime, so that the next call finds the cache cold."""
     return [PYTHON, "-c", f"import os; os.utime({str(path)!r})"]
@@ -81,8 +139,11 @@ def touch_command(path: Path) -> list[str]:
 
 def measures_for(size: int, work: Path, word: str, rare: str) -> list[Measure]:
     catalogue = write_catalogue(work / f"catalogue-{size}.toml", size)
-    grown = work / f"grown-{size}.toml"
-    shutil.copy(catalogue, grown)
+    grown, edited, appended = (
+        work / f"{kind}-{size}.toml" for kind in ("grown", "edited", "appended")
+    )
+    for copy in (grown, edited, appended):
+        shutil.copy(catalogue, copy)
     small = work / "small-10.toml"
     if not small.exists():
         write_catalogue(small, 10)
@@ -94,14 +155,35 @@ def measures_for(size: int, work: Path, word: str, rare: str) -> list[Measure]:
         Measure(f"grep -ci {rare}", ["grep", "-ci", rare, str(catalogue)]),
         Measure(f"filter --text {rare} (warm)", [*filter_ids, rare], f"grep -ci {rare}"),
         Measure(
-            "tomllib.load (stdlib)",
-            [PYTHON, "-c", f"import tomllib; tomllib.load(open({str(catalogue)!r}, 'rb'))"],
+            "tomli.load (pubcli's parser)",
+            [PYTHON, "-c", f"import tomli; tomli.load(open({str(catalogue)!r}, 'rb'))"],
         ),
         Measure(
             f"filter --text {rare} (cold)",
             [*filter_ids, rare],
-            "tomllib.load (stdlib)",
+            "tomli.load (pubcli's parser)",
             prepare=touch_command(catalogue),
+            goal="<= 1.5x, 250 MiB",
+        ),
+        Measure(
+            "filter after one title edited",
+            [PUBCLI, "filter", "-c", str(edited), "--format", "ids", "--text", rare],
+            "tomli.load (pubcli's parser)",
+            prepare=edit_title_command(edited),
+            goal="<= 0.1x",
+        ),
+        Measure(
+            "filter after 100 appended by hand",
+            [PUBCLI, "filter", "-c", str(appended), "--format", "ids", "--text", rare],
+            "tomli.load (pubcli's parser)",
+            prepare=append_by_hand_command(appended, 100),
+            goal="<= 0.15x",
+        ),
+        Measure(
+            "list into a terminal: first row",
+            [PUBCLI, "list", "-c", str(catalogue)],
+            first_row=True,
+            goal="<= 0.5 s",
         ),
         Measure("add, 10 entries", [*add, "Bench", "-c", str(small), "--id", "x"]),
         Measure(f"add, {size:,} entries", [*add, "Bench", "-c", str(grown)], "add, 10 entries"),
@@ -123,15 +205,15 @@ def run_group(measures: list[Measure], runs: int, cold_runs: int, env: dict[str,
 def report(title: str, measures: Sequence[Measure]) -> None:
     medians = {m.label: statistics.median(m.seconds) for m in measures}
     print(f"\n{title}")
-    print(f"{'command':<38} {'median':>10} {'ratio':>16} {'peak RSS':>10} {'runs':>5}")
+    print(f"{'command':<38} {'median':>10} {'ratio':>16} {'peak RSS':>10} {'runs':>5}  goal")
     for m in measures:
         ratio = ""
         if m.reference:
             ratio = f"{medians[m.label] / medians[m.reference]:.2f}x {m.reference.split()[0]}"
-        peak = max(m.peak_kib) / 1024
+        peak = f"{max(m.peak_kib) / 1024:>7.1f}MiB" if m.peak_kib else ""
         print(
             f"{m.label:<38} {medians[m.label] * 1000:>8.1f}ms {ratio:>16} "
-            f"{peak:>8.1f}MiB {len(m.seconds):>5}"
+            f"{peak:>10} {len(m.seconds):>5}  {m.goal}".rstrip()
         )
 
 
@@ -142,6 +224,9 @@ def main(arguments: Sequence[str] | None = None) -> int:
     parser.add_argument("--cold-runs", type=int, default=3, help="rounds that time cold calls")
     parser.add_argument("--word", default="hurricane", help="a common word of the catalogue")
     parser.add_argument("--rare", default="012345", help="a word few entries hold")
+    parser.add_argument(
+        "--million", action="store_true", help="also a cold call on 1,000,000 entries (once)"
+    )
     options = parser.parse_args(arguments)
     # Compile pubcli's modules first: without .pyc files every start would recompile them.
     subprocess.run([PYTHON, "-m", "compileall", "-q", str(REPO / "src")], check=False)
@@ -163,7 +248,27 @@ def main(arguments: Sequence[str] | None = None) -> int:
             measures = measures_for(size, work, options.word, options.rare)
             run_group(measures, options.runs, options.cold_runs, env)
             report(f"{size:,} entries", measures)
+        if options.million:
+            catalogue = write_catalogue(work / "catalogue-1000000.toml", 1_000_000)
+            parse, cold = (m for m in measures_for_million(catalogue, options.rare))
+            for measure in (parse, cold):
+                run_once(measure, env)  # the cold call builds the cache: time it as it is
+            report("1,000,000 entries (one run)", [parse, cold])
     return 0
+
+
+def measures_for_million(catalogue: Path, rare: str) -> list[Measure]:
+    """The cold call at 1,000,000 entries beside tomli's parse of the same file."""
+    parse = f"import tomli; tomli.load(open({str(catalogue)!r}, 'rb'))"
+    return [
+        Measure("tomli.load (pubcli's parser)", [PYTHON, "-c", parse]),
+        Measure(
+            f"filter --text {rare} (cold)",
+            [PUBCLI, "filter", "-c", str(catalogue), "--format", "ids", "--text", rare],
+            "tomli.load (pubcli's parser)",
+            goal="linear from 100k, <= 1 GiB",
+        ),
+    ]
 
 
 if __name__ == "__main__":

@@ -38,5 +38,15 @@ def test_the_benchmark_prints_its_table() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    for row in ("python -c pass", "filter --text hurricane (warm)", "add, 30 entries", "x grep"):
+    rows = (
+        "python -c pass",
+        "filter --text hurricane (warm)",
+        "add, 30 entries",
+        "x grep",
+        "filter after one title edited",
+        "filter after 100 appended by hand",
+        "list into a terminal: first row",
+        "<= 0.15x",
+    )
+    for row in rows:
         assert row in result.stdout
