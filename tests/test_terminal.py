@@ -530,3 +530,16 @@ def test_help_paragraphs_never_break_a_word(text: str, width: int, indent: int) 
         ) + text.split()
         for line in lines:
             assert len(line) <= width or len(line.split()) == 1 or line.split()[0] == "--opt"
+
+
+def test_tabs_in_a_summary_keep_the_columns_in_place() -> None:
+    """A tab counts as no cell for Rich but moves the cursor on a terminal: a summary's
+    tabs are spaces in a table, and tab stops of 4 in show."""
+    record: Record = {
+        "id": "a", "title": "T", "type": "Form", "date": None, "components": ["ICE"],
+        "topics": [], "summary": "one\ttwo\tthree", "url": None,
+    }  # fmt: skip
+    lines = rendered(publications_table([record], ("id", "summary", "type"), 80), 80)
+    assert " a   one two three  Form" in lines
+    assert "one two three" in " ".join("\n".join(rendered(publication_view(record), 80)).split())
+    assert "\t" not in "".join(rendered(publication_view(record, 80), 80))

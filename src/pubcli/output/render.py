@@ -73,7 +73,8 @@ def _cell(publication: Record, column: str) -> Text:
         linked = shown == text == full and not any(c.isspace() for c in text)
         return Text(shown, style=Style(link=text) if linked else "")
     if column == "summary":
-        return Text(escape_controls(text))
+        # A tab would move the columns after it by a width no layout can know.
+        return Text(escape_controls(text).replace("\t", " "))
     return Text(one_line(text))
 
 
@@ -285,7 +286,7 @@ def _view_lines(console: Console, publication: Record, measure: int) -> list[Tex
         lines.append(Text.assemble(label, values[0]))
         lines += [Text.assemble(" " * label_width, value) for value in values[1:]]
     if publication["summary"]:
-        summary = escape_controls(publication["summary"])
+        summary = escape_controls(publication["summary"]).expandtabs(4)
         lines.append(Text(""))
         lines += wrapped(Text(_capped(summary, SHOW_LIMIT)), measure)
         lines += _rest_note(summary, publication["id"])
