@@ -265,10 +265,11 @@ def publication_view(publication: Record, width: int = READING_MEASURE) -> Rende
     around them, so that a value copied from the screen never holds a border. Prose wraps
     at spaces within ``READING_MEASURE``; the id and the URL (a link) are never wrapped:
     one longer than the line runs on, and the terminal wraps it as one line."""
-    return Drawn(lambda console: _view_lines(console, publication, min(width, READING_MEASURE)))
+    return Drawn(lambda console: _view_lines(publication, width))
 
 
-def _view_lines(console: Console, publication: Record, measure: int) -> list[Text]:
+def _view_lines(publication: Record, width: int) -> list[Text]:
+    measure = min(width, READING_MEASURE)
     title = one_line(publication["title"])
     lines = wrapped(Text(_capped(title, SHOW_LIMIT), style="bold"), measure)
     lines += _rest_note(title, publication["id"])
@@ -279,6 +280,11 @@ def _view_lines(console: Console, publication: Record, measure: int) -> list[Tex
         if not value.plain:
             value = Text("-", style="dim")
         label = Text(column.ljust(label_width), style="bold")
+        if _KINDS[column] is Kind.WHOLE and label_width + cell_len(value.plain) > width:
+            # Too long to follow its label: on a line of its own, from the left edge, where
+            # it has the most room (the terminal wraps it as one line if it must).
+            lines += [Text(column, style="bold"), value]
+            continue
         if _KINDS[column] in (Kind.WHOLE, Kind.FIXED):
             values = [value]
         else:
