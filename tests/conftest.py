@@ -29,12 +29,18 @@ PUBCLI = Path(sys.executable).parent / "pubcli"
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Run in an empty directory with no catalogue variable and a private cache."""
+    """Run in an empty directory with no catalogue variable, a private cache and config,
+    and no pager."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PUBCLI_CATALOGUE", raising=False)
     monkeypatch.delenv("PUBCLI_NO_CACHE", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / ".cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / ".config"))
+    for variable in ("PAGER", "LESS"):
+        monkeypatch.delenv(variable, raising=False)
+    # No pager waits for a key in a test on a pseudo-terminal (start_in_pty has one).
+    monkeypatch.setenv("PUBCLI_PAGER", "")
     yield tmp_path
 
 
@@ -192,3 +198,69 @@ publications = st.builds(
     url=st.none()
     | st.from_regex(r"https?://[a-z]{1,10}\.org(/[a-z0-9_%-]{0,10})?", fullmatch=True),
 )
+
+
+@dataclass
+class Session:
+    """A pubcli process on a pseudo-terminal of a known size (stdout and stderr both on it)."""
+
+    process: subprocess.Popen[bytes]
+    primary: int
+    screen: bytes = b""
+
+    def read_until(self, wanted: bytes, timeout: float = 30) -> bool:
+        """Read the screen until ``wanted`` shows (True) or the process ends (False)."""
+        while wanted not in self.screen:
+            ready, _, _ = select.select([self.primary], [], [], timeout)
+            if not ready:
+                return False
+            try:
+                data = os.read(self.primary, 65536)
+            except OSError:
+                return False
+            if not data:
+                return False
+            self.screen += data
+        return True
+
+    def send(self, keys: bytes) -> None:
+        os.write(self.primary, keys)
+
+    def finish(self) -> tuple[int, str]:
+        """Read to the end; the exit code and everything the terminal showed."""
+        self.read_until(b"\0never\0")
+        os.close(self.primary)
+        return self.process.wait(timeout=30), self.screen.decode("utf-8", "replace")
+
+
+def start_in_pty(
+    arguments: Sequence[str], cwd: Path, env: dict[str, str], *, rows: int = 24, columns: int = 100
+) -> Session:
+    """Start pubcli on a pseudo-terminal of ``rows`` x ``columns`` (its controlling
+    terminal, so that a pager started by it reads keys from it as from a user), with the
+    pager of ``env`` (else the default)."""
+    import fcntl
+    import struct
+    import termios
+
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    unset = ("COLUMNS", "LINES", "PUBCLI_PAGER")
+    full_env = {key: value for key, value in os.environ.items() if key not in unset}
+    full_env.update(TERM="xterm-256color", **env)
+
+    def controlling_terminal() -> None:
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    process = subprocess.Popen(
+        [str(PUBCLI), *arguments],
+        cwd=cwd,
+        env=full_env,
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        preexec_fn=controlling_terminal,
+    )
+    os.close(secondary)
+    return Session(process, primary)

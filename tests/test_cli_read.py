@@ -182,12 +182,13 @@ def test_catalogue_discovery_order(
 
 
 def test_no_catalogue_found_names_all_three_ways(cli: Cli) -> None:
-    """Nothing to read: exit 3 and a message naming -c, the variable and the file."""
+    """Nothing to read: exit 3 and a message naming -c, the variable, the config and the file."""
     result = cli("list")
     assert result.code == 3
     assert result.err == (
-        "error: no catalogue found: pass --catalogue PATH, set PUBCLI_CATALOGUE, "
-        "or run inside a directory that has data/publications.toml\n"
+        "error: no catalogue found: pass --catalogue PATH, set PUBCLI_CATALOGUE, set "
+        "catalogue in the config file ('pubcli config path'), or run inside a directory "
+        "that has data/publications.toml\n"
     )
     assert cli("list", "-c", "missing.toml").err == (
         "error: cannot read catalogue missing.toml: No such file or directory\n"

@@ -111,3 +111,22 @@ def test_load_catalogue_gives_frozen_dataclasses_and_problems(isolated: Path) ->
     assert [(p.line, p.label, p.message) for p in catalogue.problems] == [
         (8, "b", "missing required key 'components'")
     ]
+
+
+def test_a_warm_quick_call_reads_a_config_file_without_tomli(
+    warm_catalogue: tuple[Path, dict[str, str]], isolated: Path
+) -> None:
+    """A config file of plain ``key = "value"`` lines is read without the TOML parser."""
+    path, env = warm_catalogue
+    config = isolated / "config" / "pubcli" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        f'# mine\ncatalogue = \'{path}\'\ncolor = "never"  # plain\npager = "less -S"\n',
+        encoding="utf-8",
+    )
+    env = {key: value for key, value in env.items() if key != "PUBCLI_CATALOGUE"}
+    env["XDG_CONFIG_HOME"] = str(config.parent.parent)
+    for arguments in (["filter", "--text", "hurricane"], ["list", "-f", "ids"]):
+        modules = imported_modules(arguments, isolated, env)
+        assert "pubcli" in modules
+        assert modules & set(HEAVY_FOR_THE_QUICK_ROUTE) == set()

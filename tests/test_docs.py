@@ -13,13 +13,21 @@ from tests.conftest import REPO
 
 def test_every_command_and_option_has_help() -> None:
     """No command or option is left without a help text."""
-    group = typer.main.get_command(app)
-    assert isinstance(group, typer.core.TyperGroup)
-    for name, command in group.commands.items():
-        assert command.help, name
-        for parameter in command.params:
+    root = typer.main.get_command(app)
+    assert isinstance(root, typer.core.TyperGroup)
+    groups = [root]
+    while groups:
+        group = groups.pop()
+        for parameter in group.params:
             if isinstance(parameter, typer.core.TyperOption):
-                assert parameter.help, (name, parameter.name)
+                assert parameter.help, (group.name, parameter.name)
+        for name, command in group.commands.items():
+            assert command.help, name
+            if isinstance(command, typer.core.TyperGroup):
+                groups.append(command)
+            for parameter in command.params:
+                if isinstance(parameter, typer.core.TyperOption):
+                    assert parameter.help, (name, parameter.name)
 
 
 def quick_start() -> list[str]:

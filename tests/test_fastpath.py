@@ -78,12 +78,28 @@ def test_plain_calls_take_the_quick_route_with_the_same_answer(
         ["filter", "--text"],
         ["list", "--reverse=yes"],
         ["-c", "data/publications.toml", "list"],
+        ["--color", "never", "list"],
+        ["--no-pager", "filter", "--text", "x"],
+        ["list", "--color", "always"],
+        ["list", "--no-pager"],
     ],
 )
 def test_anything_else_is_declined(catalogue: Path, arguments: list[str]) -> None:
     """Help, other commands, values Typer refuses: the quick route steps aside untouched."""
     assert parse(arguments) is None
     assert captured(try_run, arguments) == (None, "", "")
+
+
+@pytest.mark.parametrize("global_options", [["--color", "always"], ["--no-pager"]])
+def test_global_options_leave_a_machine_format_as_the_quick_route_prints_it(
+    catalogue: Path, global_options: list[str]
+) -> None:
+    """Global options are the full command line's (the quick route declines them); into
+    a pipe they change nothing of what the quick route prints."""
+    arguments = ["filter", "--component", "ice", "-f", "jsonl"]
+    quick = captured(try_run, arguments)
+    assert quick[0] is not None
+    assert captured(run, [*global_options, *arguments]) == quick
 
 
 @pytest.mark.parametrize(
@@ -194,7 +210,7 @@ FLAGS = sorted(
     {o.name for o in OPTIONS["filter"]} | {o.short for o in OPTIONS["filter"] if o.short}
 )
 CHOICES = sorted({choice for o in OPTIONS["filter"] for choice in o.choices or ()})
-options = st.sampled_from([*FLAGS, "--help", "-x"])
+options = st.sampled_from([*FLAGS, "--help", "-x", "--color", "--no-pager"])
 values = st.sampled_from(
     [*CHOICES, "colour", "0", "2", "-1", "id,title", "nope", "ice", "Letter", "border",
      "2019", "2019-13", "2020-01", "2018", "opioid", "alpha two", "", "data/publications.toml",

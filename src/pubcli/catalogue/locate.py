@@ -15,8 +15,9 @@ RELATIVE_PATH = Path("data") / "publications.toml"
 def find_catalogue(option: str | None, environ: Mapping[str, str], cwd: Path) -> tuple[Path, str]:
     """Return the catalogue's path and the name to show for it in messages.
 
-    The ``--catalogue`` option wins, then ``$PUBCLI_CATALOGUE``, then
-    ``data/publications.toml`` in ``cwd`` or its nearest parent that has one. An empty
+    The ``--catalogue`` option wins, then ``$PUBCLI_CATALOGUE``, then ``catalogue`` in the
+    user's config file (``pubcli.config``), then ``data/publications.toml`` in ``cwd`` or
+    its nearest parent that has one. An empty
     option (``-c "$UNSET"``) is refused rather than passed over: it names no file, and
     quietly using another one would read or write the wrong catalogue. An empty variable
     counts as unset, as git treats its own.
@@ -27,13 +28,19 @@ def find_catalogue(option: str | None, environ: Mapping[str, str], cwd: Path) ->
     from_env = environ.get(ENV_VAR)
     if from_env:
         return Path(from_env), from_env
+    from pubcli.config import load_config
+
+    configured = load_config(environ).catalogue
+    if configured is not None:
+        return configured, str(configured)
     for directory in (cwd, *cwd.parents):
         candidate = directory / RELATIVE_PATH
         if candidate.is_file():
             return candidate, os.path.relpath(candidate, cwd)
     raise CatalogueNotFoundError(
-        f"no catalogue found: pass --catalogue PATH, set {ENV_VAR}, "
-        f"or run inside a directory that has {RELATIVE_PATH.as_posix()}"
+        f"no catalogue found: pass --catalogue PATH, set {ENV_VAR}, set catalogue in the "
+        "config file ('pubcli config path'), or run inside a directory that has "
+        f"{RELATIVE_PATH.as_posix()}"
     )
 
 

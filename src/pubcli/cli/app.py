@@ -21,10 +21,11 @@ from pubcli.catalogue.locate import find_catalogue, refuse_empty
 from pubcli.cli import listing
 from pubcli.cli.failures import report
 from pubcli.cli.reading import ask, cache_directory_for
+from pubcli.config import COLOR_CHOICES
 from pubcli.errors import InvalidInputError, UsageError
 from pubcli.fields import FIELD_NAMES, Record
 from pubcli.model import Publication
-from pubcli.output.environment import choose_format, current
+from pubcli.output.environment import choose_format, current, set_global_options
 from pubcli.output.formats import FORMATS, dump_json
 from pubcli.output.reports import (
     CHECK_FORMATS,
@@ -78,8 +79,8 @@ CatalogueOption = Annotated[
         "--catalogue",
         "-c",
         metavar="PATH",
-        help="Catalogue file [default: $PUBCLI_CATALOGUE, else data/publications.toml "
-        "here or in the nearest parent directory].",
+        help="Catalogue file [default: $PUBCLI_CATALOGUE, else the config file's "
+        "catalogue, else data/publications.toml here or in the nearest parent directory].",
         show_default=False,
     ),
 ]
@@ -219,10 +220,32 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
+ColorChoice = StrEnum("ColorChoice", {v: v for v in COLOR_CHOICES})  # type: ignore[misc]
+"""The choices of --color."""
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
     catalogue: CatalogueOption = None,
+    color: Annotated[
+        ColorChoice | None,
+        typer.Option(
+            "--color",
+            help="Colour tables and views: auto (on a terminal, unless NO_COLOR is set), "
+            "always or never [default: the config file's color, else auto]. "
+            "Machine formats are never coloured.",
+            show_default=False,
+        ),
+    ] = None,
+    no_pager: Annotated[
+        bool,
+        typer.Option(
+            "--no-pager",
+            help="Never page a table or view taller than the terminal "
+            "[default: page through $PUBCLI_PAGER, the config's pager, $PAGER or less -FRX].",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -234,6 +257,7 @@ def root(
 
     Run 'pubcli COMMAND --help' for the options of a command.
     """
+    set_global_options(color=_value(color), no_pager=no_pager)
     ctx.obj = {"catalogue": catalogue}
 
 
@@ -611,6 +635,91 @@ def schema_command(catalogue: CatalogueOption = None) -> None:
     write([dump_json(record_schema(), indent=2, ascii_only=False) + "\n"])
 
 
+# --- config and cache ----------------------------------------------------------------
+
+config_app = typer.Typer(
+    help="The user's config file: defaults for catalogue, color and pager.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("path")
+def config_path_command() -> None:
+    """Print where the config file is looked for (it need not exist).
+
+    $XDG_CONFIG_HOME/pubcli/config.toml, else ~/.config/pubcli/config.toml.
+
+    Example: pubcli config path
+    """
+    from pubcli.config import config_path
+
+    write([one_line(str(config_path(os.environ))) + "\n"])
+
+
+cache_app = typer.Typer(
+    help="The cache that answers queries without parsing the catalogue.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(cache_app, name="cache")
+
+
+def _cache_directory() -> Path:
+    from pubcli.store.cache import cache_directory
+
+    directory = cache_directory(os.environ)
+    if directory is None:
+        raise UsageError("no cache directory: set XDG_CACHE_HOME or HOME")
+    return directory
+
+
+@cache_app.command("dir")
+def cache_dir_command() -> None:
+    """Print the cache directory (it need not exist yet).
+
+    Example: pubcli cache dir
+    """
+    write([one_line(str(_cache_directory())) + "\n"])
+
+
+@cache_app.command("info")
+def cache_info_command(
+    output_format: Annotated[
+        CheckFormat, typer.Option("--format", "-f", help="As text lines or as one JSON object.")
+    ] = DEFAULT_CHECK_FORMAT,
+) -> None:
+    """List each cached catalogue: its path, the cache's size on disk, and whether the
+    catalogue still exists.
+
+    Example: pubcli cache info --format json
+    """
+    from pubcli.output.reports import print_cache_info
+    from pubcli.store.cache import cached_catalogues
+
+    directory = _cache_directory()
+    print_cache_info(str(directory), cached_catalogues(directory), output_format.value)
+
+
+@cache_app.command("clear")
+def cache_clear_command(ctx: typer.Context, catalogue: CatalogueOption = None) -> None:
+    """Remove every cache, or only the catalogue's given by -c; the caches of catalogues
+    that no longer exist go too. Nothing else in the directory is touched.
+
+    Example: pubcli cache clear -c data/publications.toml
+    """
+    from pubcli.output.reports import print_cache_cleared
+    from pubcli.store.cache import clear_cache
+
+    chosen = _catalogue_option(ctx, catalogue)
+    refuse_empty(chosen)
+    directory = _cache_directory()
+    removed = clear_cache(directory, Path(chosen) if chosen is not None else None)
+    removed += clear_cache(directory, gone_only=True)
+    print_cache_cleared(removed, chosen)
+
+
 # --- the entry point -----------------------------------------------------------------
 
 
@@ -707,6 +816,13 @@ def run(arguments: Sequence[str]) -> int:
     the mapping the quick route uses too (``failures.report``).
     """
     try:
+        return _run(arguments)
+    finally:
+        set_global_options(color=None, no_pager=False)  # they were this run's
+
+
+def _run(arguments: Sequence[str]) -> int:
+    try:
         # 'pubcli' alone prints the help as --help does (Click would raise it as an error).
         decoded = decode_arguments(arguments) or ["--help"]
         command = _with_help_layout(typer.main.get_command(_app_for(decoded)))
@@ -719,6 +835,11 @@ def run(arguments: Sequence[str]) -> int:
         say("error: ", "interrupted")
         return exit_codes.INTERRUPTED
     except CLICK_EXCEPTION as error:
+        context = getattr(error, "ctx", None)
+        if type(error).__name__ == "NoArgsIsHelpError" and context is not None:
+            # 'pubcli cache' alone prints its help, as 'pubcli' alone does.
+            write([context.get_help() + "\n"])
+            return exit_codes.OK
         say("error: ", _usage_message(error, decoded))  # type: ignore[arg-type]
         return exit_codes.USAGE
     except BaseException as error:  # noqa: B036 - every ending is reported, never a traceback

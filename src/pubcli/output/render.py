@@ -37,13 +37,14 @@ _HEADINGS = {
 
 def make_console(file: IO[str], environment: Environment) -> Console:
     """A console that prints data literally (no markup, emoji or highlighting), styled only
-    on a terminal and coloured only where colour is allowed."""
+    where escape sequences may go (a terminal, or ``--color always``) and coloured only
+    where colour is allowed."""
     return Console(
         file=file,
         markup=False,
         emoji=False,
         highlight=False,
-        force_terminal=environment.stdout_isatty,
+        force_terminal=environment.escapes,
         no_color=not environment.colour,
         width=environment.width,
     )

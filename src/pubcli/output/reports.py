@@ -6,14 +6,18 @@ printed through ``streams``; the CLI only chooses the format.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pubcli.catalogue.problems import Problem
 from pubcli.fields import FIELD_NAMES, Record
 from pubcli.output.environment import current
 from pubcli.output.formats import csv_rows, detail_json, detail_text, dump_json, json_chunks
-from pubcli.output.streams import print_full_view, print_renderable, say, write
+from pubcli.output.streams import print_full_views, print_renderable, say, write
 from pubcli.safe_text import one_line
 from pubcli.wording import counted
+
+if TYPE_CHECKING:
+    from pubcli.store.cache import CachedCatalogue
 
 Counts = dict[str, list[tuple[str, int]]]
 
@@ -35,8 +39,7 @@ def print_records(records: Sequence[Record], output_format: str, *, many: bool) 
         else:
             write([detail_json(records[0], ascii_only=ascii_only)])
     elif output_format == "table":
-        for record in records:
-            print_full_view(record)
+        print_full_views(records)
     else:
         write("\n".join(detail_text(record) for record in records))
 
@@ -75,3 +78,51 @@ def print_stats(counts: Counts, output_format: str) -> None:
         print_renderable(lambda width: stats_tables(counts, width, unicode=unicode))
     else:
         say("", "no publications match")
+
+
+def human_size(size: int) -> str:
+    """``512 B``, ``1.5 KiB``, ``12.0 MiB``: sizes as du -h and pip cache give them."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def print_cache_info(
+    directory: str, cached: Sequence[CachedCatalogue], output_format: str
+) -> None:
+    """``cache info``: one line per cached catalogue (size, path, ``(gone)`` when it no
+    longer exists) and a total; with ``json``, one object."""
+    if output_format == "json":
+        report = {
+            "directory": directory,
+            "size": sum(c.size for c in cached),
+            "catalogues": [
+                {"catalogue": c.catalogue, "size": c.size, "exists": c.exists} for c in cached
+            ],
+        }
+        write([dump_json(report, indent=2, ascii_only=not current().stdout_utf8) + "\n"])
+        return
+    lines = []
+    for c in cached:
+        name = one_line(c.catalogue) if c.catalogue is not None else "(unknown catalogue)"
+        gone = "  (no longer exists)" if c.catalogue is not None and not c.exists else ""
+        lines.append(f"{human_size(c.size):>10}  {name}{gone}\n")
+    total = sum(c.size for c in cached)
+    count = len(cached)
+    lines.append(
+        f"{count} cached catalogue{'' if count == 1 else 's'}, {human_size(total)} "
+        f"in {one_line(directory)}\n"
+    )
+    write(lines)
+
+
+def print_cache_cleared(removed: Sequence[CachedCatalogue], catalogue: str | None) -> None:
+    """What ``cache clear`` removed, on standard error as add's messages are."""
+    if catalogue is not None and not removed:
+        say("", f"no cache of {one_line(catalogue)}")
+        return
+    count, size = len(removed), human_size(sum(c.size for c in removed))
+    say("", f"removed {count} cache{'' if count == 1 else 's'} ({size})")

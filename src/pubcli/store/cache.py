@@ -1293,3 +1293,126 @@ def open_for_write(
     return CacheForWrite(
         open_cached(directory, real_path, status, display, check_racy=False), real_path, status
     )
+
+
+# --- looking after the cache (pubcli cache info|clear) --------------------------------
+
+_MANIFEST_NAME = re.compile(r"([0-9a-f]{17,24})\.json")
+_SECTION_NAME = re.compile(r"([0-9a-f]{17,24})\.[0-9a-f]{16}\.[a-z_-]+")
+_TEMPORARY_NAME = re.compile(r"\.([0-9a-f]{17,24})\.[0-9a-f]{16}\.tmp")
+_DIRECTORY_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
+
+
+class CachedCatalogue(NamedTuple):
+    """The cache of one catalogue, as ``pubcli cache info`` shows it."""
+
+    key: str
+    """The name its files start with (from the catalogue's real path)."""
+    catalogue: str | None
+    """The catalogue's real path, as its manifest names it; None if no manifest says."""
+    size: int
+    """Bytes on disk of its files (a file kept by two generations counts once)."""
+    exists: bool
+    """The catalogue is still a file there."""
+    files: tuple[str, ...]
+    """The names of its files in the cache directory."""
+
+
+def catalogue_key(path: Path) -> str:
+    """The key of the catalogue at ``path`` (its real path, as ``open_store`` takes it)."""
+    return _key(Path(os.path.realpath(path)))
+
+
+@contextlib.contextmanager
+def _opened_directory(directory: Path) -> Iterator[int | None]:
+    """A descriptor of the cache directory if it is a private directory (not a symlink),
+    else None: its files are then none of pubcli's to list or remove."""
+    try:
+        descriptor = os.open(directory, _DIRECTORY_FLAGS)
+    except (OSError, ValueError):
+        yield None
+        return
+    try:
+        status = os.fstat(descriptor)
+        yield descriptor if stat.S_ISDIR(status.st_mode) and _private(status) else None
+    finally:
+        os.close(descriptor)
+
+
+def _manifest_catalogue(directory: int, name: str) -> str | None:
+    """The catalogue a manifest names, read as any cache file is (private, no symlink)."""
+    try:
+        descriptor = os.open(name, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW, dir_fd=directory)
+    except OSError:
+        return None
+    with open(descriptor, "rb") as file:
+        status = os.fstat(file.fileno())
+        if not (stat.S_ISREG(status.st_mode) and _private(status)):
+            return None
+        try:
+            manifest = json.loads(file.read(_MAX_MANIFEST))
+        except (OSError, ValueError):
+            return None
+    catalogue = manifest.get("catalogue") if isinstance(manifest, dict) else None
+    return catalogue if isinstance(catalogue, str) else None
+
+
+def _cached_in(directory: int) -> list[CachedCatalogue]:
+    files: dict[str, list[str]] = {}
+    for name in sorted(os.listdir(directory)):
+        for pattern in (_MANIFEST_NAME, _SECTION_NAME, _TEMPORARY_NAME):
+            match = pattern.fullmatch(name)
+            if match:
+                files.setdefault(match[1], []).append(name)
+                break
+    found = []
+    for key, names in files.items():
+        catalogue = None
+        if f"{key}.json" in names:
+            catalogue = _manifest_catalogue(directory, f"{key}.json")
+        if catalogue is not None and _key(Path(catalogue)) != key:
+            catalogue = None  # a manifest under another key's name is not believed
+        seen, size = set(), 0
+        for name in names:
+            with contextlib.suppress(OSError):
+                status = os.stat(name, dir_fd=directory, follow_symlinks=False)
+                if stat.S_ISREG(status.st_mode) and status.st_ino not in seen:
+                    seen.add(status.st_ino)
+                    size += status.st_blocks * 512 if hasattr(status, "st_blocks") else 0
+        exists = catalogue is not None and os.path.isfile(catalogue)
+        found.append(CachedCatalogue(key, catalogue, size, exists, tuple(names)))
+    return found
+
+
+def cached_catalogues(directory: Path) -> list[CachedCatalogue]:
+    """Every catalogue that has files in the cache ``directory`` (none if the directory
+    is missing or not private), in the order of their keys."""
+    with _opened_directory(directory) as opened:
+        return [] if opened is None else _cached_in(opened)
+
+
+def clear_cache(
+    directory: Path, catalogue: Path | None = None, *, gone_only: bool = False
+) -> list[CachedCatalogue]:
+    """Remove the cache of ``catalogue``, else every cache (with ``gone_only``, those of
+    catalogues that no longer exist); return what was removed.
+
+    Only files named as the cache names its own are removed, by name within the directory
+    opened without following a symlink: a symlink is removed itself, never what it points
+    to, and nothing outside the directory is touched. A reader that had a cache open
+    keeps its open files; its next run finds no cache and reads the file.
+    """
+    with _opened_directory(directory) as opened:
+        if opened is None:
+            return []
+        wanted = catalogue_key(catalogue) if catalogue is not None else None
+        removed = []
+        for cached in _cached_in(opened):
+            if (wanted is not None and cached.key != wanted) or (gone_only and cached.exists):
+                continue
+            # The manifest first: once it is gone no reader believes the sections.
+            for name in sorted(cached.files, key=lambda name: not name.endswith(".json")):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(name, dir_fd=opened)
+            removed.append(cached)
+        return removed
