@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pubcli.catalogue.changes import Change, FieldChanges, plan_edit, plan_remove
 from pubcli.catalogue.loader import load_catalogue
 from pubcli.errors import InvalidInputError
 from pubcli.model import Publication
@@ -19,7 +20,7 @@ from pubcli.store.cache import CachedStore, open_cached
 from pubcli.store.memory import MemoryStore, Store, open_store
 from pubcli.store.query import SORT_KEYS, Criteria
 from pubcli.store.stats import FACETS
-from pubcli.store.updates import add_publications
+from pubcli.store.updates import add_publications, change_catalogue
 from tests.conftest import Outcome, entry, run_process
 from tests.conftest import publications as publication_strategy
 
@@ -524,3 +525,68 @@ def test_blocks_appended_by_hand_are_parsed_alone(
         file.write(entry("a", "Again"))
     with pytest.raises(AssertionError, match="rebuilt"):
         open_store(path, "c", directory)
+
+
+operation_strategy = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), catalogue_strategy.filter(bool)),
+        st.tuples(
+            st.just("edit"),
+            st.integers(0, 20),
+            st.builds(
+                FieldChanges,
+                title=st.none() | small_text,
+                type=st.none() | st.sampled_from(["x", "A", "Letter"]),
+                date=st.none() | st.sampled_from(["2019-01-02", "1999-12-31"]),
+                add_components=st.lists(st.sampled_from(["ICE", "b", "Z"]), max_size=1).map(tuple),
+                remove_components=st.lists(st.sampled_from(["ice", "b"]), max_size=1).map(tuple),
+                add_topics=st.lists(st.sampled_from(["a", "New"]), max_size=1).map(tuple),
+                remove_topics=st.lists(st.sampled_from(["a", "B"]), max_size=1).map(tuple),
+                summary=st.none() | st.sampled_from(["one\ntwo", "é"]),
+                no_url=st.booleans(),
+            ),
+        ),
+        st.tuples(st.just("rename"), st.integers(0, 20), st.sampled_from(["renamed", "r-2"])),
+        st.tuples(st.just("remove"), st.integers(0, 20)),
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+def planned(kind: str, target: list[str], operation: Any) -> Callable[[bytes], Change]:
+    """The plan of an edit, a rename or a remove of ``target``."""
+    if kind == "edit":
+        return lambda data: plan_edit(data, "c", target, operation[2])
+    if kind == "rename":
+        return lambda data: plan_edit(data, "c", target, FieldChanges(new_id=operation[2]))
+    return lambda data: plan_remove(data, "c", target)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(catalogue_strategy, operation_strategy, criteria_strategy)
+def test_answers_stay_equal_through_adds_edits_and_removes(
+    isolated: Path, first: list[Publication], operations: list[Any], criteria: Criteria
+) -> None:
+    """Random sequences of add, edit (rename too) and remove keep the cache warm (the
+    next query is served by it, no rebuild) and answering as a fresh parse does."""
+    path = isolated / "changes" / "cat.toml"
+    directory = isolated / "cache"
+    write(path, first)
+    cached(path, directory)
+    for operation in operations:
+        ids = [p.id for p in load_catalogue(path, "c").publications]
+        try:
+            if operation[0] == "add":
+                add_publications(path, "c", operation[1], directory)
+            elif ids:
+                target = [ids[operation[1] % len(ids)]]
+                change_catalogue(path, "c", planned(operation[0], target, operation), directory)
+        except InvalidInputError:
+            continue  # refused (a collision, an emptied list): nothing was written
+        store = open_store(path, "c", directory)
+        assert isinstance(store, CachedStore)  # the write kept it warm
+        assert answers(store, criteria) == answers(fresh(path), criteria)
+        assert store.problems == fresh(path).problems

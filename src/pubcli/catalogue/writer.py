@@ -87,12 +87,13 @@ def render_block(publications: Sequence[Publication], newline: str = "\n") -> st
     Each table is rendered on its own under its own header line: tomli-w would render a
     whole array of tables inline, which appended after a table would nest inside it.
     """
-    blocks = ["[[publications]]\n" + _render_table(p.to_toml_table()) for p in publications]
+    blocks = ["[[publications]]\n" + render_table(p.to_toml_table()) for p in publications]
     return "\n".join(blocks).replace("\n", newline)
 
 
-def _render_table(table: dict[str, Any]) -> str:
-    """``key = value`` lines, every value rendered by tomli-w; short arrays on one line."""
+def render_table(table: dict[str, Any]) -> str:
+    """``key = value`` lines, every value rendered by tomli-w; short arrays on one line
+    (also what ``edit`` writes for a changed value)."""
     lines = []
     for key, value in table.items():
         if isinstance(value, list):

@@ -541,6 +541,227 @@ def add_command(
     print_records([p.to_record() for p in new], chosen, many=True)
 
 
+# --- edit and remove -----------------------------------------------------------------
+
+
+IdsArgument = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="ID...",
+        help="Full ids (never a prefix); - alone reads them from stdin, one a line.",
+        autocompletion=_complete_from_catalogue("id"),
+        show_default=False,
+    ),
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Print the change as a unified diff; write nothing.")
+]
+
+
+def _ids_of(ids: list[str]) -> list[str]:
+    """The ids given, or read from standard input when ``-`` is the only one."""
+    from pubcli.catalogue.changes import read_ids
+
+    if "-" not in ids:
+        return ids
+    if len(ids) > 1:
+        raise UsageError("'-' reads the ids from standard input: give it as the only ID")
+    try:
+        text = sys.stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError("standard input: the ids are not valid UTF-8") from None
+    read = read_ids(text)
+    if not read:
+        raise UsageError("standard input holds no ids")
+    return read
+
+
+def _list_option(help_text: str, metavar: str = "C") -> Any:
+    return typer.Option(metavar=metavar, help=help_text, show_default=False)
+
+
+@app.command("edit")
+def edit_command(
+    ctx: typer.Context,
+    ids: IdsArgument,
+    title: Annotated[
+        str | None, typer.Option(metavar="T", help="New title.", show_default=False)
+    ] = None,
+    type_: Annotated[
+        str | None, typer.Option("--type", metavar="T", help="New type.", show_default=False)
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="New date.", show_default=False)
+    ] = None,
+    no_date: Annotated[bool, typer.Option("--no-date", help="Make it undated.")] = False,
+    add_component: Annotated[
+        list[str] | None, _list_option("Add a component; repeat for several.")
+    ] = None,
+    remove_component: Annotated[
+        list[str] | None, _list_option("Remove a component (ignoring case); repeatable.")
+    ] = None,
+    add_topic: Annotated[list[str] | None, _list_option("Add a topic; repeatable.", "T")] = None,
+    remove_topic: Annotated[
+        list[str] | None, _list_option("Remove a topic (ignoring case); repeatable.", "T")
+    ] = None,
+    summary: Annotated[
+        str | None, typer.Option(metavar="S", help="New summary.", show_default=False)
+    ] = None,
+    no_summary: Annotated[bool, typer.Option("--no-summary", help="Drop the summary.")] = False,
+    url: Annotated[
+        str | None,
+        typer.Option(metavar="U", help="New absolute http(s) address.", show_default=False),
+    ] = None,
+    no_url: Annotated[bool, typer.Option("--no-url", help="Drop the URL.")] = False,
+    new_id: Annotated[
+        str | None,
+        typer.Option("--id", metavar="NEW", help="Rename (one ID only).", show_default=False),
+    ] = None,
+    dry_run: DryRunOption = False,
+    output_format: Annotated[
+        ShowFormat | None,
+        _format_option("How to print the edited entries [default: table on a terminal]."),
+    ] = None,
+    catalogue: CatalogueOption = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Change publications in place; nothing else in the file moves.
+
+    With options, applies them to every ID given, all or nothing. With none, on a
+    terminal, opens the entry in $VISUAL, else $EDITOR, else vi.
+
+    Examples:
+      pubcli edit mpp-policy-guidance --title "Policy Guidance" --add-topic Asylum
+      pubcli filter --type Form -f ids | pubcli edit - --add-topic Forms
+      pubcli edit mpp-policy-guidance   # in your editor
+    """
+    from pubcli.catalogue.changes import FieldChanges, plan_edit, unified_diff
+    from pubcli.catalogue.writer import read_bytes, target_of
+    from pubcli.store.updates import change_catalogue
+
+    changes = FieldChanges(
+        title=title,
+        type=type_,
+        date=date,
+        no_date=no_date,
+        add_components=tuple(add_component or ()),
+        remove_components=tuple(remove_component or ()),
+        add_topics=tuple(add_topic or ()),
+        remove_topics=tuple(remove_topic or ()),
+        summary=summary,
+        no_summary=no_summary,
+        url=url,
+        no_url=no_url,
+        new_id=new_id,
+    )
+    if changes.conflicts():
+        raise UsageError(changes.conflicts()[0])
+    path, display = find_catalogue(_catalogue_option(ctx, catalogue), os.environ, Path.cwd())
+    if not changes:
+        _edit_in_editor(path, display, ids, dry_run=dry_run, no_cache=no_cache)
+        return
+    wanted = _ids_of(ids)
+    if dry_run:
+        change = plan_edit(read_bytes(target_of(path, display)), display, wanted, changes)
+        write([unified_diff(change, display)])
+        return
+    change, warnings = change_catalogue(
+        path,
+        display,
+        lambda data: plan_edit(data, display, wanted, changes),
+        cache_directory_for(no_cache),
+    )
+    for warning in warnings:
+        say("warning: ", warning)
+    _say_edited(change)
+    chosen = choose_format(_value(output_format), elsewhere="lines")
+    print_records([p.to_record() for p in change.publications], chosen, many=len(wanted) > 1)
+
+
+def _say_edited(change: Any) -> None:
+    for id_ in change.changed:
+        say("", f"edited {id_}")
+
+
+def _edit_in_editor(
+    path: Path, display: str, ids: list[str], *, dry_run: bool, no_cache: bool
+) -> None:
+    from pubcli.cli.editing import edit_in_editor
+
+    if dry_run or len(ids) != 1 or ids == ["-"]:
+        raise UsageError(
+            "without field options (such as --title T), edit opens one ID in your editor"
+        )
+    if not current().stdin_isatty:
+        raise UsageError(
+            "no change given: name one (such as --title T), or run edit on a terminal to "
+            "change the entry in your editor"
+        )
+    change = edit_in_editor(path, display, ids[0], cache_directory_for(no_cache))
+    if change is None:
+        say("", "edit cancelled: the entry was left unchanged; nothing was written")
+        return
+    _say_edited(change)
+
+
+@app.command("remove")
+def remove_command(
+    ctx: typer.Context,
+    ids: IdsArgument,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask (required without a terminal).")
+    ] = False,
+    dry_run: DryRunOption = False,
+    catalogue: CatalogueOption = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Remove publications: each entry's block, with the comment lines directly above it.
+
+    On a terminal, shows them and asks first; otherwise --yes is required.
+
+    Examples:
+      pubcli remove old-statement --dry-run
+      pubcli remove old-statement another-one --yes
+    """
+    from pubcli.catalogue.changes import entries_to_remove, plan_remove, unified_diff
+    from pubcli.catalogue.writer import read_bytes, target_of
+    from pubcli.store.updates import change_catalogue
+
+    path, display = find_catalogue(_catalogue_option(ctx, catalogue), os.environ, Path.cwd())
+    wanted = _ids_of(ids)
+    if dry_run:
+        change = plan_remove(read_bytes(target_of(path, display)), display, wanted)
+        write([unified_diff(change, display)])
+        return
+    if not yes:
+        if not current().stdin_isatty or ids == ["-"]:
+            raise UsageError("remove asks before it removes: without a terminal, give --yes")
+        entries = entries_to_remove(read_bytes(target_of(path, display)), display, wanted)
+        _confirm_removal(entries)
+    change, warnings = change_catalogue(
+        path,
+        display,
+        lambda data: plan_remove(data, display, wanted),
+        cache_directory_for(no_cache),
+    )
+    for warning in warnings:
+        say("warning: ", warning)
+    for id_ in change.changed:
+        say("", f"removed {id_}")
+
+
+def _confirm_removal(entries: Sequence[Any]) -> None:
+    """Show what would go (id, date, title) and ask; a no ends the command, exit 0."""
+    for raw in entries:
+        date = raw.get("date")
+        shown = [str(raw.get("id", "")), "undated" if date is None else str(date)]
+        say("", "  ".join([*map(one_line, shown), one_line(str(raw.get("title", "")))]))
+    count = len(entries)
+    if not typer.confirm(f"Remove {count} publication(s)?", default=False, err=True):
+        say("", "nothing was removed")
+        raise typer.Exit(exit_codes.OK)
+
+
 # --- check ---------------------------------------------------------------------------
 
 

@@ -225,8 +225,13 @@ def resolve_id(ids: Sequence[str], wanted: str) -> int:
     shown = one_line(wanted)
     if starting:
         raise NoMatchError(f"{shown!r} is ambiguous; it starts {', '.join(starting)}")
-    import difflib
-
-    closest = difflib.get_close_matches(prefix, list(positions), n=3, cutoff=0.5)
+    closest = closest_ids(list(positions), wanted)
     hint = f"; closest: {', '.join(closest)}" if closest else ""
     raise NoMatchError(f"no publication with id {shown!r}{hint}")
+
+
+def closest_ids(ids: Sequence[str], wanted: str) -> list[str]:
+    """The ids most like ``wanted`` (at most three), for a message naming an unknown id."""
+    import difflib
+
+    return difflib.get_close_matches(wanted.strip().lower(), list(ids), n=3, cutoff=0.5)

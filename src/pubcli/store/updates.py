@@ -1,4 +1,4 @@
-"""Writes to a catalogue that keep its cache warm: ``add`` now, ``edit`` and ``remove`` next.
+"""Writes to a catalogue that keep its cache warm: ``add``, ``edit`` and ``remove``.
 
 A write takes the catalogue's lock (``catalogue.writer``), asks the cache only through
 ``cache.open_for_write`` and ``cache.write_cache``, and checks new entries with
@@ -11,11 +11,12 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from pubcli.catalogue import writer
+from pubcli.catalogue.changes import Change
 from pubcli.catalogue.loader import check_document, decode
 from pubcli.catalogue.rules import (
     adopt_spellings,
@@ -185,3 +186,41 @@ def _cache_after_write(
         cache.write_cache(
             directory, target.real_path, written, content, started, text, document, catalogue
         )
+
+
+def change_catalogue(
+    path: Path,
+    display: str,
+    plan: Callable[[bytes], Change],
+    cache_directory: Path | None = None,
+) -> tuple[Change, list[str]]:
+    """Rewrite the catalogue at ``path`` as ``plan`` says (``edit``, ``remove``): locked,
+    proved by the plan, atomic, as ``add`` writes.
+
+    ``plan`` gets the file's bytes, read under the lock, and returns the proved change
+    (``catalogue.changes``); it raises to refuse, and then nothing is written. A file
+    changed without the lock before the rename is read again and planned again
+    (``ATTEMPTS`` times). With ``cache_directory``, the cache is written anew from the
+    parse the proof made, so the next query needs no rebuild.
+
+    Returns the change and the warnings of a write that stands.
+    """
+    with writer.writing(path, display) as target:
+        for _ in range(ATTEMPTS):
+            try:
+                data, status = writer.read_state(target)
+            except writer.ChangedMeanwhile:
+                continue
+            change = plan(data)
+            written = writer.write_content(target, status, change.new)
+            if written is None:
+                continue
+            if cache_directory is not None and written.status is not None:
+                _cache_after_write(
+                    target, display, change.new, change.document, written.status, cache_directory
+                )
+            return change, list(written.warnings)
+    raise CatalogueError(
+        f"cannot write {one_line(display)}: it changed {ATTEMPTS} times while pubcli was "
+        "writing it (another program writes it without the lock); nothing was written"
+    )

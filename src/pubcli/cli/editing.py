@@ -1,0 +1,114 @@
+"""``pubcli edit ID`` in an editor: the entry's block in ``$VISUAL``, ``$EDITOR`` or ``vi``.
+
+The block is written to a private temporary file (never beside the catalogue), the
+editor run on it as git runs one (the variable split like a shell command line), and
+the saved text planned as a replacement of the block (``changes.plan_replace``). If it is
+not a valid entry, the editor opens again with the problems as ``#`` comments at the top
+(as ``kubectl edit`` does). An unchanged or emptied buffer cancels. No Typer here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import subprocess
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from pubcli.catalogue.changes import Change, block_of, plan_replace
+from pubcli.catalogue.writer import read_bytes, target_of
+from pubcli.errors import InvalidInputError, UsageError
+from pubcli.safe_text import one_line
+from pubcli.store.updates import change_catalogue
+
+_BLANK = " \t\r\n"
+_PROBLEMS_HEAD = "# pubcli: this entry was not saved; fix it, or empty the file to cancel:"
+
+
+def editor_command(environ: Mapping[str, str]) -> list[str]:
+    """``$VISUAL``, else ``$EDITOR``, else ``vi``, split as a shell would (as git does)."""
+    for name in ("VISUAL", "EDITOR"):
+        value = environ.get(name, "").strip()
+        if value:
+            try:
+                return shlex.split(value)
+            except ValueError as error:
+                raise UsageError(f"cannot read ${name}: {one_line(str(error))}") from None
+    return ["vi"]
+
+
+def edit_in_editor(
+    path: Path, display: str, id_: str, cache_directory: Path | None
+) -> Change | None:
+    """Let the user edit the entry ``id_`` until it is valid; write it. None if cancelled."""
+    original = block_of(read_bytes(target_of(path, display)), display, id_)
+    original_text = original.decode("utf-8")
+    newline = "\r\n" if "\r\n" in original_text else "\n"
+    # The blank lines that end the block are not the entry's: kept out of the editor and
+    # put back after the edited text.
+    body = original_text.rstrip(_BLANK)
+    tail = original_text[len(body) :]
+    descriptor, name = tempfile.mkstemp(prefix="pubcli-edit-", suffix=".toml")
+    os.close(descriptor)
+    try:
+        buffer = body + newline
+        while True:
+            Path(name).write_bytes(buffer.encode("utf-8"))
+            _run_editor(name)
+            try:
+                saved = Path(name).read_bytes().decode("utf-8")
+            except UnicodeDecodeError:
+                raise UsageError(
+                    "the edited entry is not valid UTF-8; nothing was written"
+                ) from None
+            text = _without_problems(saved).rstrip(_BLANK)
+            if text == body or not _has_content(text):
+                return None
+            text += tail
+            try:
+                return change_catalogue(
+                    path, display, _replacing(display, id_, original, text), cache_directory
+                )[0]
+            except InvalidInputError as error:
+                buffer = _with_problems(text.removesuffix(tail) + newline, error.problems, newline)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+
+
+def _replacing(display: str, id_: str, original: bytes, text: str) -> Callable[[bytes], Change]:
+    return lambda data: plan_replace(data, display, id_, original, text)
+
+
+def _run_editor(name: str) -> None:
+    command = editor_command(os.environ)
+    try:
+        status = subprocess.run([*command, name], check=False).returncode
+    except OSError as error:
+        shown = one_line(command[0])
+        raise UsageError(f"cannot run the editor {shown!r}: {error.strerror or error}") from None
+    if status != 0:
+        raise UsageError(f"the editor exited with status {status}; nothing was written")
+
+
+def _with_problems(text: str, problems: list[str], newline: str) -> str:
+    lines = [_PROBLEMS_HEAD, *(f"#   {one_line(problem)}" for problem in problems), "#"]
+    return newline.join(lines) + newline + text
+
+
+def _without_problems(saved: str) -> str:
+    """The buffer without the problem comments pubcli put at its top."""
+    if not saved.startswith(_PROBLEMS_HEAD):
+        return saved
+    lines = saved.splitlines(keepends=True)
+    rest = 1
+    while rest < len(lines) and lines[rest].startswith("#") and lines[rest].rstrip() != "#":
+        rest += 1
+    return "".join(lines[rest + 1 :])
+
+
+def _has_content(text: str) -> bool:
+    """Whether anything but blank lines and comments is left."""
+    return any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines())
