@@ -42,6 +42,7 @@ class Measure:
     prepare: list[str] | None = None  # run before each timing, untimed
     goal: str = ""  # the goal for the ratio, printed beside it
     first_row: bool = False  # time to the first row printed into a terminal (a pty)
+    ids: list[str] = field(default_factory=list)  # remove: the id each run removes, in turn
     seconds: list[float] = field(default_factory=list)
     peak_kib: list[int] = field(default_factory=list)
 
@@ -51,6 +52,14 @@ def run_once(measure: Measure, env: dict[str, str]) -> None:
         # Every add needs a title of its own; the 10-entry file goes back to 10 entries.
         measure.argv[measure.argv.index("--title") + 1] = f"Bench {time.time_ns()}"
         if "--id" in measure.argv:
+            write_catalogue(Path(measure.argv[measure.argv.index("-c") + 1]), 10)
+    if measure.argv[1:2] == ["edit"]:  # a new title each time: every edit writes
+        measure.argv[measure.argv.index("--title") + 1] = f"Edited {time.time_ns()}"
+    if measure.argv[1:2] == ["remove"]:
+        # The large file loses a different entry each run; the small one is made again.
+        if measure.ids:
+            measure.argv[2] = measure.ids.pop()
+        else:
             write_catalogue(Path(measure.argv[measure.argv.index("-c") + 1]), 10)
     if measure.prepare:
         subprocess.run(measure.prepare, env=env, capture_output=True, check=False)
@@ -139,14 +148,21 @@ def touch_command(path: Path) -> list[str]:
 
 def measures_for(size: int, work: Path, word: str, rare: str) -> list[Measure]:
     catalogue = write_catalogue(work / f"catalogue-{size}.toml", size)
-    grown, edited, appended = (
-        work / f"{kind}-{size}.toml" for kind in ("grown", "edited", "appended")
+    grown, edited, appended, changed, shrunk = (
+        work / f"{kind}-{size}.toml"
+        for kind in ("grown", "edited", "appended", "changed", "shrunk")
     )
-    for copy in (grown, edited, appended):
+    for copy in (grown, edited, appended, changed, shrunk):
         shutil.copy(catalogue, copy)
-    small = work / "small-10.toml"
-    if not small.exists():
-        write_catalogue(small, 10)
+    small, small_changed, small_shrunk = (
+        work / f"{kind}-10.toml" for kind in ("small", "small-changed", "small-shrunk")
+    )
+    for path in (small, small_changed, small_shrunk):
+        if not path.exists():
+            write_catalogue(path, 10)
+    edit = [PUBCLI, "edit", "synthetic-000005", "--title", "Edited", "-c"]
+    edit_middle = [PUBCLI, "edit", f"synthetic-{size // 2:06d}", "--title", "Edited", "-c"]
+    remove = [PUBCLI, "remove", "synthetic-000005", "--yes", "-c"]
     filter_ids = [PUBCLI, "filter", "-c", str(catalogue), "--format", "ids", "--text"]
     add = [PUBCLI, "add", "--type", "Benchmark", "--component", "X", "--title"]
     return [
@@ -187,6 +203,21 @@ def measures_for(size: int, work: Path, word: str, rare: str) -> list[Measure]:
         ),
         Measure("add, 10 entries", [*add, "Bench", "-c", str(small), "--id", "x"]),
         Measure(f"add, {size:,} entries", [*add, "Bench", "-c", str(grown)], "add, 10 entries"),
+        Measure("edit, 10 entries", [*edit, str(small_changed)]),
+        Measure(
+            f"edit, {size:,} entries",
+            [*edit_middle, str(changed)],
+            "edit, 10 entries",
+            goal="<= 2x",
+        ),
+        Measure("remove, 10 entries", [*remove, str(small_shrunk)]),
+        Measure(
+            f"remove, {size:,} entries",
+            [*remove, str(shrunk)],
+            "remove, 10 entries",
+            goal="<= 2x",
+            ids=[f"synthetic-{n:06d}" for n in range(size // 3, min(size, size // 3 + 64))],
+        ),
     ]
 
 

@@ -465,3 +465,13 @@ def test_concurrent_edits_removes_and_adds_all_land_once(
     assert all(by_id[f"e{n}"].title == f"Entry {n}" for n in range(16, 24))
     assert sorted(i for i in by_id if i.startswith("new-")) == [f"new-{n}" for n in range(8)]
     assert path.read_text("utf-8").startswith("# shared\n")
+
+
+def test_an_edit_to_what_is_already_there_writes_nothing(cli: Cli, isolated: Path) -> None:
+    """Adding a topic the entry has (in any case) leaves the file untouched, mtime too."""
+    path = catalogue(isolated)
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    result = cli("edit", "middle", "--add-topic", "asylum")
+    assert result.code == 0, result.err
+    assert path.stat().st_mtime_ns == 1_000_000_000
+    assert path.read_text("utf-8") == HAND_WRITTEN

@@ -212,6 +212,8 @@ def change_catalogue(
             except writer.ChangedMeanwhile:
                 continue
             change = plan(data)
+            if change.new == change.old:
+                return change, []  # nothing to change (an edit to what is already there)
             written = writer.write_content(target, status, change.new)
             if written is None:
                 continue
