@@ -165,6 +165,7 @@ def measures_for(size: int, work: Path, word: str, rare: str) -> list[Measure]:
     remove = [PUBCLI, "remove", "synthetic-000005", "--yes", "-c"]
     filter_ids = [PUBCLI, "filter", "-c", str(catalogue), "--format", "ids", "--text"]
     add = [PUBCLI, "add", "--type", "Benchmark", "--component", "X", "--title"]
+    show = [PUBCLI, "show", "-c", str(catalogue), "--format", "json"]
     return [
         Measure(f"grep -ci {word}", ["grep", "-ci", word, str(catalogue)]),
         Measure(f"filter --text {word} (warm)", [*filter_ids, word], f"grep -ci {word}"),
@@ -200,6 +201,20 @@ def measures_for(size: int, work: Path, word: str, rare: str) -> list[Measure]:
             [PUBCLI, "list", "-c", str(catalogue)],
             first_row=True,
             goal="<= 0.5 s",
+        ),
+        # show's lookup: a full id, and the closest ids of one that matches nothing.
+        Measure("show ID (warm)", [*show, "synthetic-000001"]),
+        Measure(
+            "show mistyped ID (warm)",
+            [*show, "synthetic-0012x4"],
+            "show ID (warm)",
+            goal="<= 2x",
+        ),
+        Measure(
+            "show unknown words (warm)",
+            [*show, "hurricane-storm-x"],
+            "show ID (warm)",
+            goal="<= 2x",
         ),
         Measure("add, 10 entries", [*add, "Bench", "-c", str(small), "--id", "x"]),
         Measure(f"add, {size:,} entries", [*add, "Bench", "-c", str(grown)], "add, 10 entries"),

@@ -51,6 +51,7 @@ def test_the_benchmark_prints_its_table() -> None:
         "filter after 100 appended by hand",
         "list into a terminal: first row",
         "<= 0.15x",
+        "show mistyped ID (warm)",
     )
     for row in rows:
         assert row in result.stdout

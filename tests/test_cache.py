@@ -17,6 +17,7 @@ from pubcli.catalogue.loader import load_catalogue
 from pubcli.errors import InvalidInputError
 from pubcli.model import Publication
 from pubcli.store.cache import CachedStore, open_cached
+from pubcli.store.lookup import find_ids
 from pubcli.store.memory import MemoryStore, Store, open_store
 from pubcli.store.query import SORT_KEYS, Criteria
 from pubcli.store.stats import FACETS
@@ -113,6 +114,24 @@ def test_cached_answers_equal_fresh_ones(
     assert store.newer_schema == fresh(path).newer_schema == (version if version != 1 else None)
     for criteria in queries:
         assert answers(store, criteria) == answers(fresh(path), criteria)
+
+
+typed_ids = st.text(alphabet="abcé ßE-1x", max_size=10)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(catalogue_strategy, st.lists(typed_ids | st.sampled_from(["a", "b-", "1"]), max_size=4))
+def test_ids_and_suggestions_are_alike_from_cache_and_memory(
+    isolated: Path, items: list[Publication], wanted: list[str]
+) -> None:
+    """show's lookup (full ids, prefixes, the closest ids of a miss, by words of ids and
+    titles, start and spelling) answers from the cache exactly as from a fresh parse."""
+    path = isolated / "typed" / "cat.toml"
+    write(path, items)
+    wanted = [*wanted, *(p.id for p in items[:2]), *(p.title for p in items[:2])]
+    assert find_ids(cached(path, isolated / "cache"), wanted) == find_ids(fresh(path), wanted)
 
 
 @settings(

@@ -64,7 +64,7 @@ def test_list_json_holds_every_field(cli: Cli, catalogue: Path) -> None:
         (("list", "--columns", "id,nope"), "error: unknown column 'nope' for --columns"),
         (("filter", "--since", "2019-02-30"), "error: invalid date '2019-02-30' for --since"),
         (("filter", "--until", "last week"), "error: invalid date 'last week' for --until"),
-        (("show",), "error: missing argument 'ID'; see 'pubcli show --help'"),
+        (("show",), "error: missing argument 'ID...'; see 'pubcli show --help'"),
         (("frobnicate",), "error: no such command 'frobnicate'"),
         (("list", "--bogus"), "error: no such option"),
     ],

@@ -29,7 +29,7 @@ def catalogue(make_catalogue: Callable[..., Path]) -> Path:
         (["list", "--limit"], "option '--limit' requires an argument"),
         (["filter", "--type"], "option '--type' requires an argument"),
         (["list", "-c"], "option '-c' requires an argument"),
-        (["show"], "missing argument 'ID'"),
+        (["show"], "missing argument 'ID...'"),
         (["frobnicate"], "no such command 'frobnicate'"),
     ],
 )

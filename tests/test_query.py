@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from pubcli.catalogue.loader import Catalogue
 from pubcli.errors import NoMatchError, UsageError
 from pubcli.model import Publication
+from pubcli.store.lookup import resolve_id
 from pubcli.store.memory import MemoryStore
-from pubcli.store.query import Criteria, parse_date_bound, resolve_id
+from pubcli.store.query import Criteria, parse_date_bound
 
 
 def pub(
@@ -53,7 +54,7 @@ def sort_publications(
 
 
 def find_by_id(items: list[Publication], wanted: str) -> Publication:
-    return items[resolve_id([p.id for p in items], wanted)]
+    return items[resolve_id(MemoryStore(Catalogue("c", items, [], [])), wanted)]
 
 
 def test_default_order_is_newest_first_undated_last_ties_by_title_then_id() -> None:

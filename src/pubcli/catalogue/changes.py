@@ -33,7 +33,7 @@ from pubcli.errors import CatalogueError, InvalidInputError, NoMatchError, Usage
 from pubcli.fields import FIELD_NAMES
 from pubcli.model import Publication
 from pubcli.safe_text import one_line
-from pubcli.store.query import closest_ids
+from pubcli.store.lookup import closest_ids
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from pubcli.cli import listing
 from pubcli.cli.failures import report
 from pubcli.cli.reading import ask, cache_directory_for
 from pubcli.config import COLOR_CHOICES
-from pubcli.errors import InvalidInputError, UsageError
+from pubcli.errors import InvalidInputError, NoMatchError, UsageError
 from pubcli.fields import FIELD_NAMES, Record
 from pubcli.model import Publication
 from pubcli.output.environment import choose_format, current, set_global_options
@@ -38,7 +38,7 @@ from pubcli.output.reports import (
 from pubcli.output.streams import decode_arguments, say, warn_newer_schema, write
 from pubcli.safe_text import one_line
 from pubcli.store.memory import Store
-from pubcli.store.query import SORT_KEYS, resolve_id
+from pubcli.store.query import SORT_KEYS
 from pubcli.store.stats import FACETS
 from pubcli.wording import counted
 
@@ -330,15 +330,30 @@ def filter_command(
 # --- show ----------------------------------------------------------------------------
 
 
+def _ids_from_stdin() -> list[str]:
+    """The ids piped into ``show -``: one a line, blank lines skipped."""
+    if current().stdin_isatty:
+        raise UsageError("'show -' reads ids from standard input, a terminal here: pipe ids in")
+    data = sys.stdin.buffer.read()
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise UsageError(f"standard input:{line}: not valid UTF-8") from None
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 @app.command("show")
 def show_command(
     ctx: typer.Context,
-    publication_id: Annotated[
-        str,
+    publication_ids: Annotated[
+        list[str],
         typer.Argument(
-            metavar="ID",
-            help="A full id, or a prefix only one id starts with.",
+            metavar="ID...",
+            help="Full ids, or prefixes only one id starts with; - alone reads ids from "
+            "standard input, one a line.",
             autocompletion=_complete_from_catalogue("id"),
+            show_default=False,
         ),
     ],
     output_format: Annotated[
@@ -348,20 +363,34 @@ def show_command(
     catalogue: CatalogueOption = None,
     no_cache: NoCacheOption = False,
 ) -> None:
-    """Show one publication in full.
+    """Show publications in full, in the order given.
+
+    One ID prints one publication (a JSON object with --format json). Several, or - to
+    read them from standard input, print each in turn (a JSON array with --format json),
+    once per time it is named. If any ID matches no publication, or several, each is
+    named on stderr, nothing is printed, and the exit status is 1.
 
     Examples:
       pubcli show mpp   # any unique prefix of an id will do
       pubcli show mpp-policy-guidance --format json
+      pubcli filter --topic Privacy -f ids | pubcli show - --format json
     """
+    from pubcli.store.lookup import find_ids
 
-    def question(store: Store) -> Record:
-        index = resolve_id(store.all_ids(), publication_id)
-        return store.records([index])[0]
+    if "-" in publication_ids and len(publication_ids) > 1:
+        raise UsageError("'-' reads the ids from standard input: give it alone")
+    many = len(publication_ids) > 1 or publication_ids == ["-"]
+    wanted = _ids_from_stdin() if publication_ids == ["-"] else publication_ids
 
-    publication = ask(_catalogue_option(ctx, catalogue), no_cache, question)
+    def question(store: Store) -> list[Record]:
+        found = find_ids(store, wanted)
+        if found.problems:
+            raise NoMatchError("\n".join(found.problems))
+        return store.records(found.indices)
+
+    publications = ask(_catalogue_option(ctx, catalogue), no_cache, question)
     chosen = choose_format(_value(output_format), elsewhere="lines")
-    print_records([publication], chosen, many=False)
+    print_records(publications, chosen, many=many)
 
 
 # --- add -----------------------------------------------------------------------------

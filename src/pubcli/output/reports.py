@@ -31,7 +31,7 @@ STATS_FORMATS = ("table", "json", "csv")
 
 def print_records(records: Sequence[Record], output_format: str, *, many: bool) -> None:
     """Publications in full: ``json`` (an array when ``many``, else one object), ``table``
-    (a panel each) or ``lines`` (``field: value`` lines, a blank line between)."""
+    (a view each) or ``lines`` (``field: value`` lines); a blank line between two."""
     if output_format == "json":
         ascii_only = not current().stdout_utf8
         if many:

@@ -179,7 +179,13 @@ def print_full_views(publications: Sequence[Record]) -> None:
     """Publications in full, one view each (for a terminal), through one pager."""
     from pubcli.output.render import publication_view
 
-    print_renderables(lambda width: (publication_view(p, width) for p in publications))
+    def views(width: int) -> Iterator[object]:
+        for number, publication in enumerate(publications):
+            if number:
+                yield ""  # a blank line between two, as between field lines
+            yield publication_view(publication, width)
+
+    print_renderables(views)
 
 
 def say(prefix: str, message: str) -> None:

@@ -1,14 +1,15 @@
-"""Choose and order publications: filter criteria, sort orders, id lookup (SPEC section 3)."""
+"""Choose and order publications: filter criteria and sort orders (SPEC section 3); ids
+typed by users are looked up in ``lookup``."""
 
 from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from pubcli.errors import NoMatchError, UsageError
+from pubcli.errors import UsageError
 from pubcli.safe_text import one_line
 
 if TYPE_CHECKING:
@@ -210,28 +211,3 @@ def record_sort_key(key: str) -> Callable[[Record], SortKeyValue]:
         return order_key(key, date, record["title"], record["id"], record["type"])
 
     return key_of
-
-
-def resolve_id(ids: Sequence[str], wanted: str) -> int:
-    """The index of the full id ``wanted``, or of the only id that starts with it."""
-    positions = {id_: index for index, id_ in enumerate(ids)}
-    for candidate in dict.fromkeys((wanted, wanted.strip().lower())):
-        if candidate in positions:
-            return positions[candidate]
-    prefix = wanted.strip().lower()
-    starting = sorted(id_ for id_ in positions if prefix and id_.startswith(prefix))
-    if len(starting) == 1:
-        return positions[starting[0]]
-    shown = one_line(wanted)
-    if starting:
-        raise NoMatchError(f"{shown!r} is ambiguous; it starts {', '.join(starting)}")
-    closest = closest_ids(list(positions), wanted)
-    hint = f"; closest: {', '.join(closest)}" if closest else ""
-    raise NoMatchError(f"no publication with id {shown!r}{hint}")
-
-
-def closest_ids(ids: Sequence[str], wanted: str) -> list[str]:
-    """The ids most like ``wanted`` (at most three), for a message naming an unknown id."""
-    import difflib
-
-    return difflib.get_close_matches(wanted.strip().lower(), list(ids), n=3, cutoff=0.5)
