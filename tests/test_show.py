@@ -138,5 +138,5 @@ def test_dash_goes_alone(catalogue: Path) -> None:
     assert show("dhs", "-", cwd=catalogue.parent.parent, stdin=b"mpp-g\n") == (
         2,
         "",
-        "error: '-' reads the ids from standard input: give it alone\n",
+        "error: '-' reads the ids from standard input: give it as the only ID\n",
     )

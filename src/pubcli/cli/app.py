@@ -330,19 +330,6 @@ def filter_command(
 # --- show ----------------------------------------------------------------------------
 
 
-def _ids_from_stdin() -> list[str]:
-    """The ids piped into ``show -``: one a line, blank lines skipped."""
-    if current().stdin_isatty:
-        raise UsageError("'show -' reads ids from standard input, a terminal here: pipe ids in")
-    data = sys.stdin.buffer.read()
-    try:
-        text = data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise UsageError(f"standard input:{line}: not valid UTF-8") from None
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
 @app.command("show")
 def show_command(
     ctx: typer.Context,
@@ -377,10 +364,8 @@ def show_command(
     """
     from pubcli.store.lookup import find_ids
 
-    if "-" in publication_ids and len(publication_ids) > 1:
-        raise UsageError("'-' reads the ids from standard input: give it alone")
     many = len(publication_ids) > 1 or publication_ids == ["-"]
-    wanted = _ids_from_stdin() if publication_ids == ["-"] else publication_ids
+    wanted = _ids_of(publication_ids, none_read_is_empty=True)
 
     def question(store: Store) -> list[Record]:
         found = find_ids(store, wanted)
@@ -587,8 +572,9 @@ DryRunOption = Annotated[
 ]
 
 
-def _ids_of(ids: list[str]) -> list[str]:
-    """The ids given, or read from standard input when ``-`` is the only one."""
+def _ids_of(ids: list[str], *, none_read_is_empty: bool = False) -> list[str]:
+    """The ids given, or read from standard input when ``-`` is the only one; none read
+    is a usage error, unless ``none_read_is_empty`` (show: an empty answer)."""
     from pubcli.catalogue.changes import read_ids
 
     if "-" not in ids:
@@ -600,7 +586,7 @@ def _ids_of(ids: list[str]) -> list[str]:
     except UnicodeDecodeError:
         raise UsageError("standard input: the ids are not valid UTF-8") from None
     read = read_ids(text)
-    if not read:
+    if not read and not none_read_is_empty:
         raise UsageError("standard input holds no ids")
     return read
 
