@@ -88,3 +88,87 @@ def test_add_prompts_for_missing_fields_on_a_terminal(
     assert b"Title: " in transcript and b"Components (comma-separated): " in transcript
     added = load_catalogue(path, "c").publications[-1]
     assert (added.id, added.components) == ("prompted-title", ("ICE", "CBP"))
+
+
+def conflicted_catalogue() -> str:
+    return (
+        entry("a", "A")
+        + "\n<<<<<<< ours:data/publications.toml\n"
+        + entry("b", "B by us")
+        + "=======\n"
+        + entry("b", "B by them")
+        + ">>>>>>> theirs:data/publications.toml\n\n"
+        + entry("c", "C")
+    )
+
+
+def test_conflict_markers_are_an_unresolved_merge_with_their_lines(
+    cli: Cli, make_catalogue: Callable[..., Path]
+) -> None:
+    """Each marker line with its number, instead of the TOML error the first one causes;
+    exit 3; every other command names the conflict too."""
+    make_catalogue(conflicted_catalogue())
+    result = cli("check")
+    assert result.code == 3
+    assert result.out.splitlines() == [
+        "data/publications.toml:7: (merge conflict): unresolved merge conflict marker "
+        "'<<<<<<< ours:data/publications.toml'",
+        "data/publications.toml:13: (merge conflict): unresolved merge conflict marker '======='",
+        "data/publications.toml:19: (merge conflict): unresolved merge conflict marker "
+        "'>>>>>>> theirs:data/publications.toml'",
+    ]
+    assert result.err == (
+        "error: unresolved merge conflict in data/publications.toml: keep the right text "
+        "between the markers and delete the marker lines\n"
+    )
+    report = json.loads(cli("check", "--format", "json").out)
+    assert report["ok"] is False
+    assert [problem["line"] for problem in report["problems"]] == [7, 13, 19]
+    listed = cli("list", "--no-cache")
+    assert listed.code == 3
+    assert listed.err.startswith(
+        "error: data/publications.toml:7: unresolved merge conflict (git's conflict markers "
+        "at lines 7, 13, 19)"
+    )
+
+
+def test_marker_like_lines_inside_a_summary_are_text(
+    cli: Cli, make_catalogue: Callable[..., Path]
+) -> None:
+    """A Markdown heading's '=======' in a multi-line summary is no conflict; nor is a lone
+    one in a file broken otherwise, which is reported as the TOML error it is."""
+    make_catalogue(
+        '[[publications]]\nid = "a"\ntitle = "A"\ntype = "T"\ncomponents = ["X"]\n'
+        'summary = """\nHeading\n=======\n<<<<<<< not a conflict\n"""\n'
+    )
+    assert cli("check").out == "ok: 1 publication\n"
+    make_catalogue(entry("a", "A"), "=======\n")
+    result = cli("check")
+    assert result.code == 3 and "invalid TOML" in result.err
+
+
+def test_entries_sharing_a_url_are_a_warning_unless_strict(
+    cli: Cli, make_catalogue: Callable[..., Path]
+) -> None:
+    """A warning line for the later entry, exit 0; --strict makes it a problem, exit 3.
+    The scheme and host are compared ignoring case, the path not."""
+    make_catalogue(
+        entry("a", "A", url="https://www.dhs.gov/publication/x"),
+        entry("b", "B", url="HTTPS://WWW.DHS.GOV/publication/x"),
+        entry("c", "C", url="https://www.dhs.gov/publication/X"),
+    )
+    result = cli("check")
+    assert (result.code, result.err) == (0, "")
+    assert result.out == (
+        "warning: data/publications.toml:8: b: same URL as 'a' (line 1)\nok: 3 publications\n"
+    )
+    report = json.loads(cli("check", "--format", "json").out)
+    assert report["ok"] is True and report["problems"] == []
+    assert report["warnings"] == [{"line": 8, "id": "b", "message": "same URL as 'a' (line 1)"}]
+    strict = cli("check", "--strict")
+    assert strict.code == 3
+    assert strict.out == "data/publications.toml:8: b: same URL as 'a' (line 1)\n"
+    assert strict.err == "error: 1 problem in data/publications.toml\n"
+    report = json.loads(cli("check", "--strict", "--format", "json").out)
+    assert report["ok"] is False and report["warnings"] == []
+    assert report["problems"] == [{"line": 8, "id": "b", "message": "same URL as 'a' (line 1)"}]

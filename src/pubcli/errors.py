@@ -37,3 +37,13 @@ class CatalogueError(PubcliError):
 
 class CatalogueNotFoundError(CatalogueError):
     """No catalogue was named and none could be found."""
+
+
+class UnresolvedConflictError(CatalogueError):
+    """The catalogue holds git's conflict markers: a merge left unresolved."""
+
+    def __init__(self, message: str, display: str, marker_lines: list[tuple[int, str]]) -> None:
+        super().__init__(message)
+        self.display = display
+        self.marker_lines = marker_lines
+        """Each marker's line number and text."""

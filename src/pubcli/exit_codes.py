@@ -6,6 +6,10 @@ OK = 0
 NO_MATCH = 1
 """Nothing matched (filter), or no such publication (show)."""
 
+MERGE_CONFLICT = 1
+"""merge-driver: the merge left conflicts (or a result that fails check) in the file,
+as git's contract for a merge driver asks."""
+
 USAGE = 2
 """Bad option value, bad date, invalid or duplicate new entry."""
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 from pubcli.catalogue.problems import Problem
-from pubcli.errors import CatalogueError
+from pubcli.errors import CatalogueError, UnresolvedConflictError
 from pubcli.safe_text import one_line
 
 if TYPE_CHECKING:
@@ -121,6 +121,7 @@ def parse_toml(text: str, display: str) -> dict[str, Any]:
     try:
         return tomli.loads(text)
     except tomli.TOMLDecodeError as error:
+        _refuse_conflict_markers(text, display)
         raise CatalogueError(
             f"{one_line(display)}:{error.lineno}:{error.colno}: "
             f"invalid TOML: {one_line(error.msg)}"
@@ -141,6 +142,23 @@ def parse_toml(text: str, display: str) -> dict[str, Any]:
             f"{one_line(display)}{where}: invalid TOML: an integer has more than "
             f"{sys.get_int_max_str_digits()} digits"
         ) from None
+
+
+def _refuse_conflict_markers(text: str, display: str) -> None:
+    """A file that does not parse because a merge left git's markers in it says so, with
+    the markers' lines, rather than where the first marker breaks the TOML syntax."""
+    from pubcli.catalogue.conflicts import marker_lines
+
+    markers = marker_lines(text)
+    if markers:
+        lines = ", ".join(str(marker.line) for marker in markers)
+        raise UnresolvedConflictError(
+            f"{one_line(display)}:{markers[0].line}: unresolved merge conflict (git's "
+            f"conflict markers at lines {lines}): keep the right text between the markers, "
+            "delete the marker lines, then run pubcli check",
+            display,
+            [(marker.line, marker.text) for marker in markers],
+        )
 
 
 # Strings and comments (skipped), and brackets and braces: the tokens that every scan

@@ -336,6 +336,37 @@ def check_entries(entries: Sequence[Mapping[str, Any]], lines: Sequence[int]) ->
     return verdicts
 
 
+def _url_key(url: str) -> str:
+    """``url`` with its scheme and host in lower case, which RFC 3986 says are
+    case-insensitive; the rest (path, query) may be case-sensitive, so it stays."""
+    scheme, _, rest = url.partition("://")
+    cut = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
+    return f"{scheme.lower()}://{rest[:cut].lower()}{rest[cut:]}"
+
+
+def same_url_warnings(
+    publications: Sequence[Publication], lines: Sequence[int]
+) -> list[tuple[int, str, str]]:
+    """The valid entries whose URL an earlier one has too: ``(line, id, message)`` each.
+
+    A warning, not a problem: two entries may rightly share a landing page, but more often
+    one publication was added twice under two titles. ``check --strict`` counts them.
+    """
+    first: dict[str, tuple[str, int]] = {}
+    warnings = []
+    for publication, line in zip(publications, lines, strict=True):
+        if publication.url is None:
+            continue
+        key = _url_key(publication.url)
+        if key in first:
+            earlier_id, earlier_line = first[key]
+            message = f"same URL as '{earlier_id}' (line {earlier_line})"
+            warnings.append((line, publication.id, message))
+        else:
+            first[key] = (publication.id, line)
+    return warnings
+
+
 # --- the schema version of a file ----------------------------------------------------
 
 CURRENT_SCHEMA_VERSION = 1

@@ -787,25 +787,106 @@ def check_command(
         CheckFormat,
         typer.Option("--format", "-f", help="Report as text lines or as one JSON object."),
     ] = DEFAULT_CHECK_FORMAT,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Count warnings (entries sharing a URL) as problems: exit 3."
+        ),
+    ] = False,
     catalogue: CatalogueOption = None,
 ) -> None:
     """Validate the whole catalogue and report every problem.
 
     One line per problem, PATH:LINE: ID: message; exit status 3 if there is any,
-    else 'ok: N publications' and 0. Meant for a maintainer's CI.
+    else 'ok: N publications' and 0. Entries that share a URL are warning lines,
+    which change the exit status only with --strict. Conflict markers that a git
+    merge left are reported with their lines. Meant for a maintainer's CI.
 
     Examples:
+      pubcli check --strict
       pubcli check --catalogue data/publications.toml
     """
+    from pubcli.catalogue.problems import Problem
+    from pubcli.catalogue.rules import same_url_warnings
+    from pubcli.errors import UnresolvedConflictError
+    from pubcli.output.reports import print_conflict
+
     path, display = find_catalogue(_catalogue_option(ctx, catalogue), os.environ, Path.cwd())
-    loaded = load_catalogue(path, display)
+    try:
+        loaded = load_catalogue(path, display)
+    except UnresolvedConflictError as conflict:
+        print_conflict(display, conflict.marker_lines, output_format.value)
+        say(
+            "error: ",
+            f"unresolved merge conflict in {one_line(display)}: keep the right text between "
+            "the markers and delete the marker lines",
+        )
+        raise typer.Exit(exit_codes.CATALOGUE) from None
     warn_newer_schema(loaded.newer_schema, display)
-    problems = sorted(loaded.problems, key=lambda problem: problem.line)
-    print_check(display, len(loaded.publications), problems, output_format.value)
+    warnings = [
+        Problem(display, line, id_, message)
+        for line, id_, message in same_url_warnings(loaded.publications, loaded.lines)
+    ]
+    problems = loaded.problems + (warnings if strict else [])
+    problems.sort(key=lambda problem: problem.line)
+    print_check(
+        display,
+        len(loaded.publications),
+        problems,
+        output_format.value,
+        warnings=[] if strict else warnings,
+    )
     if problems:
         count = len(problems)
         say("error: ", f"{counted(count, 'problem')} in {one_line(display)}")
         raise typer.Exit(exit_codes.CATALOGUE)
+
+
+# --- merge-driver --------------------------------------------------------------------
+
+
+@app.command("merge-driver")
+def merge_driver_command(
+    base: Annotated[
+        Path, typer.Argument(metavar="BASE", help="The common ancestor's version (git's %O).")
+    ],
+    ours: Annotated[
+        Path,
+        typer.Argument(
+            metavar="OURS", help="Our version, where the result is written (git's %A)."
+        ),
+    ],
+    theirs: Annotated[Path, typer.Argument(metavar="THEIRS", help="Their version (git's %B).")],
+    path: Annotated[
+        str | None,
+        typer.Argument(
+            help="The catalogue's path in the repository (git's %P).", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Merge two branches' catalogues entry by entry: a git merge driver.
+
+    Entries are matched by id: one added, changed or removed on one side only
+    takes that side's text; one changed differently on both sides is a
+    conflict, marked with git's <<<<<<< ======= >>>>>>> lines around that entry
+    alone. The result is written into OURS. Exit status 0 when the merge is
+    clean and passes check, 1 when there are conflicts, 3 on error (OURS left
+    as it was). Set it up once per clone (see the README):
+
+    Examples:
+      git config merge.pubcli.name "pubcli catalogue merge"
+      git config merge.pubcli.driver "pubcli merge-driver %O %A %B %P"
+    """
+    from pubcli.catalogue.merge import merge_files
+
+    merged = merge_files(base, ours, theirs, path)
+    shown = one_line(path or str(ours))
+    for conflict in merged.conflicts:
+        say("conflict: ", f"{shown}: {conflict}")
+    for problem in merged.problems:
+        say("conflict: ", f"merged by id, but check finds: {problem}")
+    if merged.conflicts or merged.problems:
+        raise typer.Exit(exit_codes.MERGE_CONFLICT)
 
 
 # --- stats and schema ----------------------------------------------------------------

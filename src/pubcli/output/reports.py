@@ -44,21 +44,52 @@ def print_records(records: Sequence[Record], output_format: str, *, many: bool) 
         write("\n".join(detail_text(record) for record in records))
 
 
-def print_check(display: str, count: int, problems: Sequence[Problem], output_format: str) -> None:
-    """check's report: one ``PATH:LINE: ID: message`` line per problem, or ``ok: N
-    publications``; with ``json``, one object with ``ok``, ``publications`` and ``problems``."""
+def print_check(
+    display: str,
+    count: int,
+    problems: Sequence[Problem],
+    output_format: str,
+    warnings: Sequence[Problem] = (),
+) -> None:
+    """check's report: one ``PATH:LINE: ID: message`` line per problem, then one
+    ``warning: PATH:LINE: ID: message`` line per warning, and ``ok: N publications`` when
+    there is no problem; with ``json``, one object with ``ok``, ``publications``,
+    ``problems`` and ``warnings`` (a list of the same objects as ``problems``)."""
     if output_format == "json":
         report = {
             "path": display,
             "ok": not problems,
             "publications": count,
-            "problems": [{"line": p.line, "id": p.label, "message": p.message} for p in problems],
+            "problems": [_problem_json(p) for p in problems],
+            "warnings": [_problem_json(w) for w in warnings],
         }
         write([dump_json(report, indent=2, ascii_only=not current().stdout_utf8) + "\n"])
-    elif problems:
-        write(f"{problem}\n" for problem in problems)
-    else:
+        return
+    write(f"{problem}\n" for problem in problems)
+    write(f"warning: {warning}\n" for warning in warnings)
+    if not problems:
         write([f"ok: {counted(count, 'publication')}\n"])
+
+
+def _problem_json(problem: Problem) -> dict[str, object]:
+    return {"line": problem.line, "id": problem.label, "message": problem.message}
+
+
+def print_conflict(
+    display: str, marker_lines: Sequence[tuple[int, str]], output_format: str
+) -> None:
+    """check's report of a file that a merge left unresolved: one problem per marker line,
+    in place of the TOML syntax error the first marker causes."""
+    problems = [
+        Problem(
+            display,
+            line,
+            "(merge conflict)",
+            f"unresolved merge conflict marker '{one_line(text)}'",
+        )
+        for line, text in marker_lines
+    ]
+    print_check(display, 0, problems, output_format)
 
 
 def print_stats(counts: Counts, output_format: str) -> None:
