@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -160,3 +161,30 @@ def test_appendable_agrees_with_the_parse_and_add_keeps_the_file_valid(
             assert [raw["id"] for raw in after[len(entries) :]] == ["new-one", "newer"][
                 : number + 1
             ]
+
+
+# The scan's multi-line string patterns before they matched runs possessively: the
+# reference the faster ones must agree with.
+_REFERENCE_REST = {
+    '"""': re.compile(r'(?:[^"\\]|\\[\s\S]|"(?!""))*"""(?:""?)?'),
+    "'''": re.compile(r"(?:[^']|'(?!''))*'''(?:''?)?"),
+}
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    body=st.lists(st.sampled_from(["a", " ", "\n", '"', "'", "\\", '\\"', '"""', "'''", "é"])),
+    delimiter=st.sampled_from(['"""', "'''"]),
+)
+def test_multi_line_strings_end_where_the_character_by_character_scan_ends(
+    body: list[str], delimiter: str
+) -> None:
+    """Where a multi-line string ends (or that it never does) is what the slower pattern
+    said, for any body of quotes, backslashes and text."""
+    from pubcli.catalogue import loader
+
+    text = "".join(body)
+    faster = loader._BASIC_ML_REST if delimiter == '"""' else loader._LITERAL_ML_REST
+    expected = _REFERENCE_REST[delimiter].match(text)
+    got = faster.match(text)
+    assert (got and got.end()) == (expected and expected.end())
