@@ -234,11 +234,17 @@ class Session:
 
 
 def start_in_pty(
-    arguments: Sequence[str], cwd: Path, env: dict[str, str], *, rows: int = 24, columns: int = 100
+    arguments: Sequence[str],
+    cwd: Path,
+    env: dict[str, str],
+    *,
+    rows: int = 24,
+    columns: int = 100,
+    program: Path = PUBCLI,
 ) -> Session:
     """Start pubcli on a pseudo-terminal of ``rows`` x ``columns`` (its controlling
     terminal, so that a pager started by it reads keys from it as from a user), with the
-    pager of ``env`` (else the default)."""
+    pager of ``env`` (else the default). ``program``: another program instead (a shell)."""
     import fcntl
     import struct
     import termios
@@ -254,7 +260,7 @@ def start_in_pty(
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
     process = subprocess.Popen(
-        [str(PUBCLI), *arguments],
+        [str(program), *arguments],
         cwd=cwd,
         env=full_env,
         stdin=secondary,

@@ -93,7 +93,8 @@ def test_json_and_jsonl_output_match_the_schema(cli: Cli, catalogue: Path) -> No
 
 
 def complete(words: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    """Ask pubcli for bash completions of the command line ``words`` (cursor at the end)."""
+    """Ask pubcli for bash completions of the command line ``words`` (cursor at the end);
+    the candidates, one a line (the protocol's ``kind,`` before each dropped)."""
     parts = words.split(" ")
     result = run_process(
         [],
@@ -105,7 +106,8 @@ def complete(words: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[
             **(env or {}),
         },
     )
-    return result.returncode, result.stdout.decode(), result.stderr.decode()
+    values = [line.partition(",")[2] for line in result.stdout.decode().splitlines()]
+    return result.returncode, "\n".join(values), result.stderr.decode()
 
 
 def test_completion_of_commands_ids_and_values(catalogue: Path, isolated: Path) -> None:
@@ -145,7 +147,7 @@ def test_completion_scripts_for_bash_zsh_and_fish(isolated: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "complete -o default -F _pubcli_completion pubcli" in result.stdout.decode()
+    assert "complete -o nosort -F _pubcli_completion pubcli" in result.stdout.decode()
     for shell, marker in (("bash", "complete -o"), ("zsh", "compdef"), ("fish", "complete ")):
         script = get_completion_script(
             prog_name="pubcli", complete_var="_PUBCLI_COMPLETE", shell=shell

@@ -1037,6 +1037,108 @@ def cache_clear_command(ctx: typer.Context, catalogue: CatalogueOption = None) -
     print_cache_cleared(removed, chosen)
 
 
+# --- shell completion ----------------------------------------------------------------
+
+# Typer's scripts insert a value as it comes ('--type Privacy Impact Assessment', three
+# words), let bash sort the candidates, and fall back to file names when there is no
+# candidate (bash's '-o default', zsh's _files, fish without --no-files), so that 'show
+# <Tab>' on a broken catalogue offered the files here. pubcli's scripts escape each value
+# with printf %q, keep pubcli's order (-o nosort), and offer file names only for the
+# options that take a path. The completion classes are Typer's, with those changes.
+_BASH_SCRIPT = """
+%(complete_func)s() {
+    local IFS=$'\\n' line
+    local -a reply
+    reply=( $( env COMP_WORDS="${COMP_WORDS[*]}" COMP_CWORD=$COMP_CWORD \\
+               %(autocomplete_var)s=complete_bash $1 ) )
+    COMPREPLY=()
+    for line in "${reply[@]}"; do
+        if [[ $line == file,* ]]; then
+            compopt -o default
+        else
+            COMPREPLY+=( "$(printf '%%q' "${line#*,}")" )
+        fi
+    done
+    return 0
+}
+
+complete -o nosort -F %(complete_func)s %(prog_name)s
+"""
+
+_PATH_OPTIONS = ("-c", "--catalogue", "--from-json")
+"""The options whose value is a file: Tab offers file names there and nowhere else."""
+
+
+def _wants_a_path(args: Sequence[str], incomplete: str) -> bool:
+    if any(incomplete.startswith(f"{option}=") for option in _PATH_OPTIONS):
+        return True
+    return bool(args) and args[-1] in _PATH_OPTIONS and not incomplete.startswith("-")
+
+
+def _use_pubcli_completion() -> None:
+    """Put pubcli's completion in place of Typer's (see above), for --show-completion,
+    --install-completion and the completion requests of the installed scripts."""
+    from typer import _completion_classes as classes
+    from typer import _completion_shared as shared
+
+    def with_paths(base: type[Any]) -> type[Any]:
+        class Completion(base):  # type: ignore[misc]
+            def get_completions(self, args: list[str], incomplete: str) -> list[Any]:
+                items: list[Any] = super().get_completions(args, incomplete)
+                if not items and _wants_a_path(args, incomplete):
+                    items = [type(self).item_class(incomplete, type="file")]
+                return items
+
+        return Completion
+
+    registry = sys.modules[classes.BashComplete.__mro__[1].__module__]
+
+    class Bash(with_paths(classes.BashComplete)):  # type: ignore[misc]
+        source_template = _BASH_SCRIPT
+
+        def format_completion(self, item: Any) -> str:
+            return f"{item.type},{item.value}"
+
+    class Zsh(with_paths(classes.ZshComplete)):  # type: ignore[misc]
+        def complete(self) -> str:
+            args, incomplete = self.get_completion_args()
+            items = self.get_completions(args, incomplete)
+            if any(item.type == "file" for item in items):
+                return "_files"
+            return super().complete() if items else ""
+
+    class Fish(with_paths(classes.FishComplete)):  # type: ignore[misc]
+        def complete(self) -> str:
+            if os.environ.get("_TYPER_COMPLETE_FISH_ACTION") == "is-args":
+                args, incomplete = self.get_completion_args()
+                items = self.get_completions(args, incomplete)
+                # Exit 0: the script's --no-files applies; 1: fish completes file names.
+                sys.exit(1 if any(item.type == "file" for item in items) else 0)
+            return str(super().complete())
+
+    for name, completion in (("bash", Bash), ("zsh", Zsh), ("fish", Fish)):
+        completion.item_class = registry.CompletionItem
+        registry.add_completion_class(completion, name)
+    shared._completion_scripts["bash"] = _BASH_SCRIPT
+
+    def ending_with_a_newline(install: Callable[..., Path]) -> Callable[..., Path]:
+        def installed(**options: str) -> Path:
+            path = install(**options)
+            text = path.read_text(encoding="utf-8")
+            if not text.endswith("\n"):
+                path.write_text(text + "\n", encoding="utf-8")
+            return path
+
+        return installed
+
+    for name in ("install_bash", "install_zsh"):
+        install = getattr(shared, name)
+        if not getattr(install, "pubcli", False):
+            installed = ending_with_a_newline(install)
+            installed.pubcli = True  # type: ignore[attr-defined]
+            setattr(shared, name, installed)
+
+
 # --- the entry point -----------------------------------------------------------------
 
 
@@ -1143,6 +1245,7 @@ def _run(arguments: Sequence[str]) -> int:
         # 'pubcli' alone prints the help as --help does (Click would raise it as an error).
         decoded = decode_arguments(arguments) or ["--help"]
         command = _with_help_layout(typer.main.get_command(_app_for(decoded)))
+        _use_pubcli_completion()  # after get_command, which registers Typer's own
         result = command.main(args=decoded, prog_name="pubcli", standalone_mode=False)
         sys.stdout.flush()
         if result == exit_codes.INTERRUPTED:  # Typer turns Ctrl-C into this exit code
