@@ -258,13 +258,13 @@ def test_remove_without_a_terminal_needs_yes(isolated: Path) -> None:
 
 @pytest.mark.parametrize(("answer", "removed"), [(b"y\n", True), (b"\n", False), (b"n\n", False)])
 def test_remove_asks_on_a_terminal(isolated: Path, answer: bytes, removed: bool) -> None:
-    """On a terminal: id, date and title of each, then `Remove N publication(s)? [y/N]`."""
+    """On a terminal: id, date and title of each, then `Remove 2 publications? [y/N]`."""
     path = catalogue(isolated)
     output, code = _in_terminal(["remove", "first", "last"], isolated, answer)
     assert code == 0
     assert "first  2019-01-25  First Title" in output
     assert "last  undated  Last" in output
-    assert "Remove 2 publication(s)? [y/N]" in output
+    assert "Remove 2 publications? [y/N]" in output
     ids = [p.id for p in load_catalogue(path, "c").publications]
     assert ids == (["middle"] if removed else ["first", "middle", "last"])
 

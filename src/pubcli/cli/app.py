@@ -772,7 +772,7 @@ def _confirm_removal(entries: Sequence[Any]) -> None:
         shown = [str(raw.get("id", "")), "undated" if date is None else str(date)]
         say("", "  ".join([*map(one_line, shown), one_line(str(raw.get("title", "")))]))
     count = len(entries)
-    if not typer.confirm(f"Remove {count} publication(s)?", default=False, err=True):
+    if not typer.confirm(f"Remove {counted(count, 'publication')}?", default=False, err=True):
         say("", "nothing was removed")
         raise typer.Exit(exit_codes.OK)
 

@@ -144,8 +144,7 @@ def print_cache_info(
     total = sum(c.size for c in cached)
     count = len(cached)
     lines.append(
-        f"{count} cached catalogue{'' if count == 1 else 's'}, {human_size(total)} "
-        f"in {one_line(directory)}\n"
+        f"{counted(count, 'cached catalogue')}, {human_size(total)} in {one_line(directory)}\n"
     )
     write(lines)
 
@@ -156,4 +155,4 @@ def print_cache_cleared(removed: Sequence[CachedCatalogue], catalogue: str | Non
         say("", f"no cache of {one_line(catalogue)}")
         return
     count, size = len(removed), human_size(sum(c.size for c in removed))
-    say("", f"removed {count} cache{'' if count == 1 else 's'} ({size})")
+    say("", f"removed {counted(count, 'cache')} ({size})")
