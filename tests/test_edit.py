@@ -475,3 +475,16 @@ def test_an_edit_to_what_is_already_there_writes_nothing(cli: Cli, isolated: Pat
     assert result.code == 0, result.err
     assert path.stat().st_mtime_ns == 1_000_000_000
     assert path.read_text("utf-8") == HAND_WRITTEN
+
+
+def test_remove_reads_ids_from_standard_input(isolated: Path) -> None:
+    """`filter ... -f ids | remove - --yes` removes what was listed; '-' among other ids
+    is refused."""
+    path = catalogue(isolated)
+    listed = run_process(["filter", "--type", "Form", "-f", "ids"], cwd=isolated)
+    result = run_process(["remove", "-", "--yes"], cwd=isolated, input_bytes=listed.stdout)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == b"removed last\n"
+    assert [p.id for p in load_catalogue(path, "c").publications] == ["first", "middle"]
+    result = run_process(["remove", "-", "first", "--yes"], cwd=isolated, input_bytes=b"")
+    assert result.returncode == 2

@@ -104,7 +104,7 @@ def _parse(data: bytes, display: str) -> _Parsed:
     """The file parsed for a change: refused (exit 3) unless every writer may write it
     and it is made of ``[[publications]]`` blocks, one per entry."""
     _, _, entries = parse_for_write(data, display)
-    split = split_blocks(data, display)
+    split = split_blocks(data, display, entries)
     if len(split.blocks) != len(entries):
         raise CatalogueError(
             f"{one_line(display)}: its entries are not all written as [[publications]] "
