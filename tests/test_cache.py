@@ -609,3 +609,82 @@ def test_answers_stay_equal_through_adds_edits_and_removes(
         assert isinstance(store, CachedStore)  # the write kept it warm
         assert answers(store, criteria) == answers(fresh(path), criteria)
         assert store.problems == fresh(path).problems
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.integers(1, 140),
+    st.lists(
+        st.tuples(
+            st.integers(0, 200),
+            st.sampled_from(["Storm Report", "Fire", "Été", "Entry 3", "x"]),
+            st.sampled_from([None, "2020-01-01", "2021-05-05"]),
+            st.sampled_from([None, "one line", "two\nlines"]),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.booleans(),
+    st.lists(criteria_strategy, min_size=1, max_size=2),
+)
+def test_answers_stay_equal_through_entries_edited_in_place(
+    isolated: Path,
+    size: int,
+    edits: list[tuple[int, str, str | None, str | None]],
+    with_problem: bool,
+    queries: list[Criteria],
+) -> None:
+    """Entries edited in place by hand (title, date, summary with more lines or fewer;
+    titles that collide with another entry's), in catalogues of one to more than two
+    groups of blocks, with or without an invalid entry after them: after each edit the
+    store answers as a fresh parse does."""
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(dir=isolated)) / "cat.toml"
+    blocks = [entry(f"e{n}", f"Entry {n}", date="2020-01-01") + "\n" for n in range(size)]
+    if with_problem:
+        blocks.append(entry("bad", " ") + "\n")
+    path.write_bytes(("# edited\n\n" + "".join(blocks)).encode("utf-8"))
+    directory = isolated / "cache"
+    open_store(path, "c", directory)
+    for number, title, date, summary in edits:
+        at = number % size
+        blocks[at] = entry(f"e{at}", title, date=date, summary=summary) + "\n"
+        path.write_bytes(("# edited\n\n" + "".join(blocks)).encode("utf-8"))
+        assert outcome(lambda: open_store(path, "c", directory), queries) == outcome(
+            lambda: fresh(path), queries
+        )
+
+
+def test_a_title_edited_by_hand_is_parsed_alone(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After one entry's title is edited in place, the next call parses that block
+    alone: the cache is patched, not rebuilt, and answers as a fresh parse does, the
+    search for the new and the old word included; an edit that changes an id is left to
+    the whole parse."""
+    import pubcli.store.cache
+
+    path = isolated / "cat.toml"
+    blocks = [entry(f"e{n}", f"Entry {n} storm", date="2020-01-01") + "\n" for n in range(200)]
+    path.write_text("".join(blocks), encoding="utf-8")
+    directory = isolated / "cache"
+    cached(path, directory)
+
+    def no_rebuild(*arguments: object) -> None:
+        raise AssertionError("the cache was rebuilt")
+
+    monkeypatch.setattr(pubcli.store.cache, "write_cache", no_rebuild)
+    for title in ("Entry 100 hurricane", "A first title"):
+        blocks[100] = entry("e100", title, date="2020-01-01") + "\n"
+        path.write_text("".join(blocks), encoding="utf-8")
+        store = open_store(path, "c", directory)
+        assert isinstance(store, CachedStore)
+        queries = [Criteria(texts=("hurricane",)), Criteria(texts=("storm",)), Criteria()]
+        assert everything(store, queries) == everything(fresh(path), queries)
+    blocks[100] = entry("e100-new", "A first title", date="2020-01-01") + "\n"
+    path.write_text("".join(blocks), encoding="utf-8")
+    with pytest.raises(AssertionError, match="rebuilt"):
+        open_store(path, "c", directory)

@@ -47,12 +47,12 @@ import sys
 import time
 import zlib
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, ParamSpec, TypeVar, cast
 
 from pubcli import __version__
-from pubcli.catalogue.loader import AppendInfo, stamp_of
+from pubcli.catalogue.loader import AppendInfo, append_info, stamp_of
 from pubcli.catalogue.problems import Problem
 from pubcli.safe_text import one_line
 from pubcli.store.query import (
@@ -470,6 +470,10 @@ def write_cache(
         "postings": index.postings,
         "posting_starts": index.posting_starts,
     }
+    layout = _block_layout(content, len(raw_entries))
+    if layout is not None:
+        data.update(layout)
+        data["publication_lines"] = _array_bytes("i", catalogue.lines)
     sections = writer.write_sections(generation, data)
     orders = writer.write_sections(order_generation, _order_sections(publications))
     writer.write_manifest(
@@ -499,6 +503,85 @@ def write_cache(
     writer.remove_other_generations((generation, order_generation))
 
 
+# --- where each entry's block is -------------------------------------------------------
+
+_BLOCK_HEADER = b"\n[[publications]]"
+_BLOCK_GROUP = 64
+"""Blocks are compared in groups of this many first, then one by one where one differs."""
+_BLOCK_SECTIONS = ("block_starts", "block_crcs", "block_groups", "publication_lines")
+_INDENTED_BRACKET = re.compile(rb"[ \t]*\[")
+_BOM_BYTES = "\ufeff".encode()
+
+
+def _block_starts(content: bytes, entry_count: int) -> array[int] | None:
+    """Where each entry's block starts (its ``[[publications]]`` line), or None unless
+    the file is made of such blocks alone: every line that starts with ``[`` (after
+    blanks) is a header so spelt, one per entry, so that no such line can be inside a
+    string and each block holds one entry and nothing else of the document.
+
+    This is not a parser: it finds where the parsed entries are, or says it cannot.
+    """
+    body = len(_BOM_BYTES) if content.startswith(_BOM_BYTES) else 0
+    if not entry_count or content.count(b"\n[") + (content[body : body + 1] == b"[") != (
+        entry_count
+    ):
+        return None
+    for blank in (b"\n ", b"\n\t"):
+        at = content.find(blank)
+        while at >= 0:
+            if _INDENTED_BRACKET.match(content, at + 1):
+                return None
+            at = content.find(blank, at + 1)
+    if _INDENTED_BRACKET.match(content, body) and content[body : body + 1] in (b" ", b"\t"):
+        return None
+    starts = array("q", [body] if content.startswith(_BLOCK_HEADER[1:], body) else [])
+    at = content.find(_BLOCK_HEADER)
+    while at >= 0:
+        starts.append(at + 1)
+        at = content.find(_BLOCK_HEADER, at + 1)
+    return starts if len(starts) == entry_count else None
+
+
+def _block_layout(content: bytes, entry_count: int) -> dict[str, bytes] | None:
+    """The block sections of a file made of blocks (see ``_block_starts``): each block's
+    start (and the file's end), the CRC-32 of the preamble and of each block, and of each
+    group of ``_BLOCK_GROUP`` blocks."""
+    starts = _block_starts(content, entry_count)
+    if starts is None:
+        return None
+    starts.append(len(content))
+    return {
+        "block_starts": starts.tobytes(),
+        "block_crcs": _block_crcs(content, starts, 0).tobytes(),
+        "block_groups": _group_crcs(content, starts, range(0, entry_count, _BLOCK_GROUP)),
+    }
+
+
+def _block_crcs(content: bytes, starts: Sequence[int], shift: int) -> array[int]:
+    """The CRC-32 of what precedes the first block, then of each block; ``starts`` are
+    offsets in ``content`` less ``shift``."""
+    with memoryview(content) as view:
+        crcs = array("I", [zlib.crc32(view[: starts[0] + shift])])
+        crcs.extend(
+            zlib.crc32(view[start + shift : end + shift])
+            for start, end in zip(starts, starts[1:], strict=False)
+        )
+    return crcs
+
+
+def _group_crcs(content: bytes, starts: Sequence[int], firsts: Iterable[int]) -> bytes:
+    """The CRC-32 of each group of blocks starting at block ``first``."""
+    last = len(starts) - 1
+    with memoryview(content) as view:
+        return array(
+            "I",
+            (
+                zlib.crc32(view[starts[first] : starts[min(first + _BLOCK_GROUP, last)]])
+                for first in firsts
+            ),
+        ).tobytes()
+
+
 # --- reading --------------------------------------------------------------------------
 
 
@@ -520,6 +603,15 @@ def _valid_description(value: Any) -> bool:
 
 def _valid_manifest(manifest: dict[str, Any]) -> bool:
     """Whether what the reading side relies on has the right types and bounds."""
+    edited = manifest.get("edited_records", {})
+    if not (
+        type(edited) is dict
+        and all(
+            type(where) is list and len(where) == 2 and all(_is_int(at) for at in where)
+            for where in edited.values()
+        )
+    ):
+        return False
     stamp, indexed = manifest.get("stamp"), manifest.get("indexed")
     count: Any = manifest.get("count")
     sections, orders = manifest.get("sections"), manifest.get("orders")
@@ -668,11 +760,7 @@ class CachedStore:
             values = array(typecode)
             data = self._bytes(name)
             if count == -1:
-                count = (
-                    self._count - int(self._manifest["indexed"])
-                    if name == "tail_starts"
-                    else self._count
-                )
+                count = self._tail_count() if name.startswith("tail_") else self._count
             if len(data) % values.itemsize or (
                 count is not None and len(data) != count * values.itemsize
             ):
@@ -680,6 +768,22 @@ class CachedStore:
             values.frombytes(data)
             self._loaded[key] = values
         return self._loaded[key]  # type: ignore[no-any-return]
+
+    def _tail_count(self) -> int:
+        """How many entries the tail holds: those added after the index was built, and
+        the new text of entries edited since (``tail_indices`` says which is which)."""
+        if "tail_indices" in self._manifest["sections"]:
+            return int(self._manifest["sections"]["tail_indices"][0]) // 4
+        return self._count - int(self._manifest["indexed"])
+
+    def _tail_indices(self) -> Sequence[int]:
+        """The index of the entry each tail entry holds (-1: one edited again since)."""
+        if "tail_indices" not in self._manifest["sections"]:
+            return range(int(self._manifest["indexed"]), self._count)
+        indices = self._array("tail_indices", "i")
+        if indices and not -1 <= min(indices) <= max(indices) < self._count:
+            raise CacheInvalidError("section tail_indices is damaged")
+        return indices
 
     def _mapped(self, name: str) -> _MappedSection:
         """A large section mapped, not read: only the chunks a query touches are loaded."""
@@ -789,7 +893,14 @@ class CachedStore:
         if found and (found[0] < 0 or found[-1] >= indexed):
             raise CacheInvalidError("section postings is damaged")
         tail = scan(word, self._bytes("tail"), self._array("tail_starts", "q"), _ENTRY_END)
-        return found + sorted(indexed + entry for entry in tail)
+        indices = self._tail_indices()
+        if isinstance(indices, range):
+            return found + sorted(indices[entry] for entry in tail)
+        # An edited entry's text in the index is its old text: its text in the tail rules.
+        edited = {index for index in indices if index < indexed}
+        if edited:
+            found = [index for index in found if index not in edited]
+        return sorted(found + [indices[entry] for entry in tail if indices[entry] >= 0])
 
     @_no_cache_on_failure
     def order(self, indices: Sequence[int], key: str, *, reverse: bool = False) -> list[int]:
@@ -837,11 +948,18 @@ class CachedStore:
         return [self._record(index) for index in indices]
 
     def _record(self, index: int) -> Record:
-        records = self._mapped("records")
-        starts = self._array("record_starts", "q")
-        end = starts[index + 1] if index + 1 < self._count else records.length
+        edited = self._manifest.get("edited_records")
+        if edited and str(index) in edited:
+            # Records of entries edited by hand are in a section of their own.
+            records = self._mapped("edited_records")
+            start, end = edited[str(index)]
+        else:
+            records = self._mapped("records")
+            starts = self._array("record_starts", "q")
+            start = starts[index]
+            end = starts[index + 1] if index + 1 < self._count else records.length
         try:
-            record = json.loads(bytes(records.read(starts[index], end)))
+            record = json.loads(bytes(records.read(start, end)))
             if not isinstance(record, dict) or not isinstance(record.get("date"), str | None):
                 raise ValueError("not a record")
             if not _is_id(record.get("id")):
@@ -948,6 +1066,11 @@ class CachedStore:
             **_tail_sections(new, sections["tail"][0]),
             "taken": _taken_lines(raw_entries),
         }
+        if "tail_indices" in sections:
+            data["tail_indices"] = _array_bytes("i", range(self._count, self._count + len(new)))
+        for name in _BLOCK_SECTIONS:
+            # Where each entry's block is: not known for blocks joined to the file here.
+            sections.pop(name, None)
         # A new generation: every section written is a new file.
         old_generation, generation = manifest["generation"], _token()
         for name, extra in data.items():
@@ -995,6 +1118,132 @@ class CachedStore:
             key_at = _memoized(sort_key(key), publication_at)
             permutation = array("i", self._array(f"order-{key}", "i"))
             for index in added:
+                position = bisect.bisect_right(permutation, key_at(index), key=key_at)
+                permutation.insert(position, index)
+            orders[f"order-{key}"] = permutation.tobytes()
+        return orders
+
+    def replace(self, new: Sequence[Publication], first: int, file: _Replaced) -> dict[str, Any]:
+        """Record that ``new`` replaced the publications from index ``first`` (the same
+        ids and facets: see ``open_edited``) in ``file``, and return the new manifest.
+
+        Segments: the index keeps the old text, and the new text goes to the tail, whose
+        entries override the index's; the new records go to a section of their own.
+        The unchanged sections are kept as they are (linked, not copied).
+        """
+        from pubcli.catalogue.rules import title_date_key
+
+        manifest = dict(self._manifest)
+        sections = {name: list(value) for name, value in manifest["sections"].items()}
+        indices = range(first, first + len(new))
+        edited = dict(manifest.get("edited_records", {}))
+        record_parts = [self._bytes("edited_records") if "edited_records" in sections else b""]
+        position = len(record_parts[0])
+        dates = array("i", self._array("dates", "i"))
+        taken = self._bytes("taken")
+        for index, before, after in zip(indices, self.publications(indices), new, strict=True):
+            record = _record_line(after)
+            edited[str(index)] = [position, position + len(record)]
+            record_parts.append(record)
+            position += len(record)
+            dates[index] = after.date.toordinal() if after.date else 0
+            old_line = ("\n" + _taken_line(before.id, title_date_key(before))).encode("ascii")
+            new_line = ("\n" + _taken_line(after.id, title_date_key(after))).encode("ascii")
+            if taken.count(old_line) != 1:
+                raise CacheInvalidError("section taken does not hold an edited entry once")
+            taken = taken.replace(old_line, new_line)
+        tail_indices = array("i", self._tail_indices())
+        for slot, index in enumerate(tail_indices):
+            if index in indices:
+                tail_indices[slot] = -1
+        tail_indices.extend(indices)
+        data = {
+            "edited_records": b"".join(record_parts),
+            "dates": dates.tobytes(),
+            "taken": taken,
+            **_tail_sections(new, sections["tail"][0]),
+            "tail_indices": tail_indices.tobytes(),
+            **self._replaced_blocks(file),
+            "publication_lines": file.publication_lines.tobytes(),
+        }
+        old_generation, generation = manifest["generation"], _token()
+        for name in ("tail", "tail_starts"):
+            old = (old_generation, sections[name])
+            sections[name] = self._writer.extend_section(name, old, generation, data.pop(name))
+        sections.update(self._writer.write_sections(generation, data))
+        for name in sections.keys() - data.keys() - {"tail", "tail_starts"}:
+            sections[name] = self._writer.keep_section(
+                name, (old_generation, sections[name]), generation
+            )
+        order_generation = _token()
+        manifest.update(
+            generation=generation,
+            sections=sections,
+            orders=self._writer.write_sections(
+                order_generation, self._replaced_orders(new, first)
+            ),
+            order_generation=order_generation,
+            edited_records=edited,
+            stamp=list(stamp_of(file.status)),
+            content_crc=zlib.crc32(file.data),
+            racy=is_racy(file.status, max(file.read_started_ns, time.time_ns())),
+            newlines=file.data.count(b"\n"),
+        )
+        if file.unchanged.after == len(self._array("block_starts", "q", None)) - 1:
+            # The file's end changed: how a block is joined to it too.
+            newline = "\r\n" if b"\r\n" in file.data else "\n"
+            joined = append_info(newline + "x" + "\n" * file.data.endswith(b"\n"), True)
+            manifest["append"] = [True, joined.newline, joined.separator]
+        self._writer.write_manifest(manifest)
+        self._writer.remove_other_generations((generation, order_generation))
+        return manifest
+
+    def _replaced_blocks(self, file: _Replaced) -> dict[str, bytes]:
+        """The block sections once the changed blocks are in place."""
+        unchanged, data = file.unchanged, file.data
+        before, after = unchanged.before, unchanged.after
+        starts = self._array("block_starts", "q", None)
+        new_starts = starts[:before]
+        new_starts.extend(unchanged.middle_start + start for start in file.middle_starts)
+        new_starts.extend(start + unchanged.shift for start in starts[after:])
+        crcs = self._array("block_crcs", "I", None)[: before + 1]
+        with memoryview(data) as view:
+            crcs.extend(
+                zlib.crc32(view[start:end])
+                for start, end in zip(
+                    new_starts[before:after], new_starts[before + 1 : after + 1], strict=True
+                )
+            )
+        crcs.extend(self._array("block_crcs", "I", None)[after + 1 :])
+        groups = array("I", self._array("block_groups", "I", None))
+        firsts = range(before - before % _BLOCK_GROUP, after, _BLOCK_GROUP)
+        replaced = array("I")
+        replaced.frombytes(_group_crcs(data, new_starts, firsts))
+        for first, crc in zip(firsts, replaced, strict=True):
+            groups[first // _BLOCK_GROUP] = crc
+        return {
+            "block_starts": new_starts.tobytes(),
+            "block_crcs": crcs.tobytes(),
+            "block_groups": groups.tobytes(),
+        }
+
+    def _replaced_orders(self, new: Sequence[Publication], first: int) -> dict[str, bytes]:
+        replaced = {first + offset: p for offset, p in enumerate(new)}
+        known = dict(replaced)
+
+        def publication_at(index: int) -> Publication:
+            publication = known.get(index)
+            if publication is None:
+                publication = known[index] = self._publication(index)
+            return publication
+
+        orders = {}
+        for key in SORT_KEYS:
+            key_at = _memoized(sort_key(key), publication_at)
+            permutation = array("i", self._array(f"order-{key}", "i"))
+            for index in replaced:
+                permutation.remove(index)
+            for index in replaced:
                 position = bisect.bisect_right(permutation, key_at(index), key=key_at)
                 permutation.insert(position, index)
             orders[f"order-{key}"] = permutation.tobytes()
@@ -1187,6 +1436,181 @@ def _appended_entries(
         [[p.line, p.label, p.message, p.skips_entry] for p in problems],
         [True, joined.newline, joined.separator],
     )
+
+
+# --- a catalogue whose blocks were edited by hand --------------------------------------
+
+
+class _Unchanged(NamedTuple):
+    """How the blocks of a file compare with those of its cache: blocks ``[0, before)``
+    are where they were, blocks ``[after, n)`` moved by ``shift`` bytes, and the bytes
+    ``data[middle_start:middle_end]`` replace the blocks between."""
+
+    before: int
+    after: int
+    shift: int
+    middle_start: int
+    middle_end: int
+
+
+def _unchanged_blocks(
+    data: bytes, starts: Sequence[int], crcs: Sequence[int], groups: Sequence[int]
+) -> _Unchanged:
+    """Which cached blocks are still in ``data``: by CRC-32, group by group, then block by
+    block, from the start and from the end (the file is hashed once at most)."""
+    count, shift = len(starts) - 1, len(data) - starts[-1]
+    view = memoryview(data)
+    if starts[0] > len(data) or zlib.crc32(view[: starts[0]]) != crcs[0]:
+        raise CacheInvalidError("what precedes the first entry changed")
+
+    def same(first: int, last: int, crc: int, moved: int) -> bool:
+        low, high = starts[first] + moved, starts[last] + moved
+        return 0 <= low and high <= len(data) and zlib.crc32(view[low:high]) == crc
+
+    before = 0
+    while before + _BLOCK_GROUP <= count and same(
+        before, before + _BLOCK_GROUP, groups[before // _BLOCK_GROUP], 0
+    ):
+        before += _BLOCK_GROUP
+    while before < count and same(before, before + 1, crcs[before + 1], 0):
+        before += 1
+    after = count
+    floor = starts[before] - shift  # moved blocks start after the unchanged ones end
+
+    def moved_block_same() -> bool:
+        return (
+            after > before
+            and starts[after - 1] >= floor
+            and same(after - 1, after, crcs[after], shift)
+        )
+
+    while after % _BLOCK_GROUP and moved_block_same():  # up to a whole group
+        after -= 1
+    while (
+        after % _BLOCK_GROUP == 0
+        and after - _BLOCK_GROUP >= before
+        and starts[after - _BLOCK_GROUP] >= floor
+        and same(after - _BLOCK_GROUP, after, groups[after // _BLOCK_GROUP - 1], shift)
+    ):
+        after -= _BLOCK_GROUP
+    while moved_block_same():
+        after -= 1
+    return _Unchanged(before, after, shift, starts[before], starts[after] + shift)
+
+
+class _Replaced(NamedTuple):
+    """The file whose changed blocks ``CachedStore.replace`` records."""
+
+    data: bytes
+    status: os.stat_result
+    read_started_ns: int
+    unchanged: _Unchanged
+    middle_starts: array[int]
+    """Where each changed block starts in the changed bytes."""
+    publication_lines: array[int]
+
+
+@_no_cache_on_failure
+def open_edited(
+    directory: Path, real_path: Path, status: os.stat_result, display: str
+) -> CachedStore:
+    """The cache of a catalogue whose entries were edited by hand in place (a title, a
+    date, a summary, a url fixed), brought up to date by parsing the changed blocks alone.
+
+    The cache knows where each block of the file was and its CRC-32; the blocks of the
+    file now are compared with those, and the changed ones parsed on their own. Only an
+    edit that leaves every entry's id and facets (year included) as they were, every
+    entry valid, and no other entry's verdict changed, is taken here: anything else
+    (and any problem in the file after the edit, when its lines moved) means the whole
+    parse.
+    """
+    started = time.time_ns()
+    manifest = _load_manifest(directory, real_path)
+    sections, newlines = manifest["sections"], manifest.get("newlines", -1)
+    if not (set(_BLOCK_SECTIONS) <= sections.keys() and type(newlines) is int):
+        raise CacheInvalidError("the cache does not know the file's blocks")
+    store = CachedStore(directory, real_path, manifest, display)
+    data = _catalogue_bytes(real_path, status)
+    starts = store._array("block_starts", "q", None)
+    crcs = store._array("block_crcs", "I", len(starts))
+    groups = store._array("block_groups", "I", math.ceil((len(starts) - 1) / _BLOCK_GROUP))
+    unchanged = _unchanged_blocks(data, starts, crcs, groups)
+    middle = data[unchanged.middle_start : unchanged.middle_end]
+    changed = unchanged.after - unchanged.before
+    if middle and not (middle.startswith(_BLOCK_HEADER[1:]) and middle.endswith(b"\n")):
+        raise CacheInvalidError("the changed text is not whole blocks")
+    middle_starts = _block_starts(middle, changed) if changed else array("q")
+    if middle_starts is None:
+        raise CacheInvalidError("the changed blocks are not as many as before")
+    new_newlines = data.count(b"\n")
+    first_line = data.count(b"\n", 0, unchanged.middle_start) + 1
+    old_after_line = first_line + middle.count(b"\n") - (new_newlines - newlines)
+    lines = store._array("publication_lines", "i")
+    first = bisect.bisect_left(lines, first_line)
+    if bisect.bisect_left(lines, old_after_line) - first != changed:
+        raise CacheInvalidError("an edited entry was not valid")
+    edited, edited_lines = _edited_publications(store, middle, first_line, first, changed, display)
+    lines_moved = new_newlines != newlines or edited_lines != lines[first : first + changed]
+    for problem in manifest["problems"]:
+        if problem[0] >= first_line and (problem[0] < old_after_line or lines_moved):
+            raise CacheInvalidError("a problem of the file may change")
+    new_lines = lines[:first]
+    new_lines.extend(edited_lines)
+    new_lines.extend(line + new_newlines - newlines for line in lines[first + changed :])
+    return CachedStore(
+        directory,
+        real_path,
+        store.replace(
+            edited,
+            first,
+            _Replaced(data, status, started, unchanged, middle_starts, new_lines),
+        ),
+        display,
+    )
+
+
+def _catalogue_bytes(real_path: Path, status: os.stat_result) -> bytes:
+    """The catalogue's bytes, if it is still the regular file at ``status``."""
+    with open(_open_regular(real_path, status), "rb") as file:
+        data = file.read(status.st_size + 1)
+    if len(data) != status.st_size:
+        raise CacheInvalidError("the catalogue changed while read")
+    return data
+
+
+def _edited_publications(
+    store: CachedStore, middle: bytes, first_line: int, first: int, count: int, display: str
+) -> tuple[list[Publication], array[int]]:
+    """The publications of the changed blocks, if they replace the ``count`` cached ones
+    from index ``first`` with the same ids and facets and change no other verdict."""
+    import tomli
+
+    from pubcli.catalogue.loader import checked_entries, header_lines
+    from pubcli.catalogue.rules import title_date_key
+
+    text = middle.decode("utf-8")
+    document = tomli.loads(text)
+    entries = document.pop("publications", [])
+    if document or type(entries) is not list or not all(type(e) is dict for e in entries):
+        raise CacheInvalidError("the changed text is not only entries")
+    lines = [first_line - 1 + line for line in header_lines(text, len(entries))]
+    new, _, problems = checked_entries(entries, lines, display)
+    if problems or len(new) != count:
+        raise CacheInvalidError("an edited entry has a problem")
+    old = store.publications(range(first, first + count))
+    for before, after in zip(old, new, strict=True):
+        if before.id != after.id or any(
+            count_by([before], facet) != count_by([after], facet) for facet in FACETS
+        ):
+            raise CacheInvalidError("an edited entry changed its id or facets")
+        # No other entry may share the old or the new title and date: its verdict
+        # ("same title and date as ...") would change.
+        for key in {title_date_key(before), title_date_key(after)}:
+            needle = _taken_line("", key)[3:].encode("ascii")
+            holders = [item[0] for item in store.taken_lines_with(needle)]
+            if holders not in ([], [before.id]):
+                raise CacheInvalidError("an edited entry shares its title and date")
+    return new, array("i", lines)
 
 
 # --- what writers may ask of the cache ------------------------------------------------

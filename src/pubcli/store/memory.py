@@ -152,10 +152,12 @@ def open_store(
             return cache.open_cached(cache_directory, real_path, status, display)
         except cache.CacheInvalidError:
             pass
-        try:  # blocks appended by hand cost what they hold, not the whole file
-            return cache.open_grown(cache_directory, real_path, status, display)
-        except cache.CacheInvalidError:
-            pass
+        # A hand edit costs what it changed, not the whole file.
+        for open_changed in (cache.open_grown, cache.open_edited):
+            try:
+                return open_changed(cache_directory, real_path, status, display)
+            except cache.CacheInvalidError:
+                pass
     started = time.time_ns()
     data = read_bytes(path, display)
     text = decode(data, display)
