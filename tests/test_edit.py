@@ -488,3 +488,15 @@ def test_remove_reads_ids_from_standard_input(isolated: Path) -> None:
     assert [p.id for p in load_catalogue(path, "c").publications] == ["first", "middle"]
     result = run_process(["remove", "-", "first", "--yes"], cwd=isolated, input_bytes=b"")
     assert result.returncode == 2
+
+
+def test_a_list_written_as_a_string_is_fixed_by_adding_to_it(
+    cli: Cli, make_catalogue: Callable[..., Path]
+) -> None:
+    """components = "ICE" (invalid) with --add-component CBP becomes a valid array."""
+    path = make_catalogue(
+        '[[publications]]\nid = "s"\ntitle = "S"\ntype = "T"\ncomponents = "ICE"\n'
+    )
+    result = cli("edit", "s", "--add-component", "CBP")
+    assert result.code == 0, result.err
+    assert path.read_text("utf-8").endswith('components = ["CBP"]\n')

@@ -275,7 +275,8 @@ def _edit_array(table: Any, key: str, expected: Mapping[str, Any]) -> None:
         _set(table, key, _value_item(key, wanted, None))
         return
     array = table[key]
-    if list(array) == wanted:
+    if not isinstance(array, list):  # not an array (an invalid entry being fixed)
+        _set(table, key, _value_item(key, wanted, None))
         return
     kept = [v for v in array if v in wanted]
     # Appended before removing: an array that is one item a line keeps its layout.
