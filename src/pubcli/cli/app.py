@@ -1225,6 +1225,8 @@ def _usage_message(error: _UsageErrorLike, arguments: Sequence[str]) -> str:
     message = re.sub(r"(^|; |\()([A-Z])(?=[a-z ])", lambda m: m[1] + m[2].lower(), message)
     message = re.sub(r"; (did you mean [^?]*\?)$", r" (\1)", message.removesuffix("."))
     message = re.sub(r"is not a valid (integer|int range)", "is not a whole number", message)
+    # Click 8.2+ quotes the unknown option where earlier releases put a colon: one wording.
+    message = re.sub(r"^no such option '([^']*)'", r"no such option: \1", message)
     return f"{one_line(message)}; see '{_command_path(error, arguments)} --help'"
 
 
