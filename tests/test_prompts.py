@@ -28,6 +28,7 @@ class Terminal:
                 os._exit(127)
         self.pid, self.fd = pid, fd
         self.screen = ""
+        self.answered = 0  # the screen up to here holds prompts already answered
 
     def wait_for(self, text: str, after: int = 0) -> None:
         """Read until ``text`` appears on the screen after offset ``after``."""
@@ -42,11 +43,15 @@ class Terminal:
             self.screen += data.decode("utf-8", "replace")
 
     def answer(self, prompt: str, typed: str) -> None:
-        """Wait for the next ``prompt`` and type ``typed`` and Enter."""
-        start = len(self.screen)
-        self.wait_for(prompt, start)
+        """Wait for the next ``prompt`` and type ``typed`` and Enter.
+
+        The next prompt may arrive in the same read as the echo of the last answer, so
+        the search starts where the last answered prompt ended, not at the screen's end.
+        """
+        self.wait_for(prompt, self.answered)
+        self.answered += self.screen[self.answered :].index(prompt) + len(prompt)
         os.write(self.fd, typed.encode() + b"\r")
-        self.wait_for("\n", start + self.screen[start:].index(prompt))
+        self.wait_for("\n", self.answered)
 
     def finish(self) -> int:
         """Read to the end; the exit status."""
