@@ -451,10 +451,13 @@ def write_cache(
 ) -> None:
     """Write the cache of a catalogue just parsed from ``content`` (as it was at ``status``):
     ``text`` is its decoded text, ``document`` the parsed TOML, ``catalogue`` the result."""
-    from pubcli.catalogue.loader import append_info, appendable, entries_of
+    from pubcli.catalogue.loader import appendable, entries_of
 
     raw_entries = entries_of(document, catalogue.path)
-    info = append_info(text, appendable(text, raw_entries))
+    layout = _block_layout(content, len(raw_entries))
+    # A file made of blocks alone (one header per entry, no other table, no inline
+    # publications: a file that parsed could not hold both) takes a block appended.
+    info = append_info(text, layout is not None or appendable(text, raw_entries))
     _prepare_directory(directory)
     writer = _Writer(directory, _key(real_path))
     generation, order_generation = _token(), _token()
@@ -470,7 +473,6 @@ def write_cache(
         "postings": index.postings,
         "posting_starts": index.posting_starts,
     }
-    layout = _block_layout(content, len(raw_entries))
     if layout is not None:
         data.update(layout)
         data["publication_lines"] = _array_bytes("i", catalogue.lines)
