@@ -141,7 +141,7 @@ def append_by_hand_command(path: Path, count: int) -> list[str]:
     return [PYTHON, "-c", script]
 
 
-def measures_for(size: int, work: Path, word: str, rare: str) -> list[Measure]:
+def measures_for(size: int, work: Path, word: str, rare: str, phrase: str) -> list[Measure]:
     catalogue = write_catalogue(work / f"catalogue-{size}.toml", size)
     grown, edited, appended, changed, shrunk = (
         work / f"{kind}-{size}.toml"
@@ -166,6 +166,15 @@ def measures_for(size: int, work: Path, word: str, rare: str) -> list[Measure]:
         Measure(f"filter --text {word} (warm)", [*filter_ids, word], f"grep -ci {word}"),
         Measure(f"grep -ci {rare}", ["grep", "-ci", rare, str(catalogue)]),
         Measure(f"filter --text {rare} (warm)", [*filter_ids, rare], f"grep -ci {rare}"),
+        # Goal (issue 13): a phrase query within 3x grep -ci of one of its words.
+        Measure(
+            f"grep -ci {phrase.split()[0]}", ["grep", "-ci", phrase.split()[0], str(catalogue)]
+        ),
+        Measure(
+            f"filter --text '\"{phrase}\"' (warm)",
+            [*filter_ids, f'"{phrase}"'],
+            f"grep -ci {phrase.split()[0]}",
+        ),
         Measure(
             "tomli.load (pubcli's parser)",
             [PYTHON, "-c", f"import tomli; tomli.load(open({str(catalogue)!r}, 'rb'))"],
@@ -269,6 +278,9 @@ def main(arguments: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--million", action="store_true", help="also a cold call on 1,000,000 entries (once)"
     )
+    parser.add_argument(
+        "--phrase", default="border security", help="a phrase of common words, rarer whole"
+    )
     options = parser.parse_args(arguments)
     # Compile pubcli's modules first: without .pyc files every start would recompile them.
     subprocess.run([PYTHON, "-m", "compileall", "-q", str(REPO / "src")], check=False)
@@ -287,7 +299,7 @@ def main(arguments: Sequence[str] | None = None) -> int:
         run_group(start, options.runs, options.cold_runs, env)
         report("Start-up", start)
         for size in (int(s) for s in options.sizes.split(",")):
-            measures = measures_for(size, work, options.word, options.rare)
+            measures = measures_for(size, work, options.word, options.rare, options.phrase)
             run_group(measures, options.runs, options.cold_runs, env)
             report(f"{size:,} entries", measures)
         if options.million:

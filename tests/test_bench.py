@@ -52,6 +52,7 @@ def test_the_benchmark_prints_its_table() -> None:
         "list into a terminal: first row",
         "<= 0.15x",
         "show mistyped ID (warm)",
+        "filter --text '\"border security\"' (warm)",
     )
     for row in rows:
         assert row in result.stdout

@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,10 +17,12 @@ from pubcli.catalogue.changes import Change, FieldChanges, plan_edit, plan_remov
 from pubcli.catalogue.loader import load_catalogue
 from pubcli.errors import InvalidInputError
 from pubcli.model import Publication
+from pubcli.store import cache as cache_module
 from pubcli.store.cache import CachedStore, open_cached
 from pubcli.store.lookup import find_ids
 from pubcli.store.memory import MemoryStore, Store, open_store
 from pubcli.store.query import SORT_KEYS, Criteria
+from pubcli.store.search import FIELDS, QuerySyntaxError, Term, fold
 from pubcli.store.stats import FACETS
 from pubcli.store.updates import add_publications, change_catalogue
 from tests.conftest import Outcome, entry, run_process
@@ -60,17 +63,42 @@ def write(path: Path, publications: list[Publication], schema_version: int | Non
         path.write_text(f"schema_version = {schema_version}\n" + path.read_text("utf-8"), "utf-8")
 
 
-words = st.text(alphabet="abcé ßE-1\t", max_size=8)
+# Queries in the grammar of --text (search.py): mostly well formed, some not (left out).
+query_words = st.sampled_from(
+    ["a", "b", "é", "e\u0301", "ß", "SS", "1", "ice", "E-1", "x:a", "c", "ab", "B A"]
+)
+query_terms = st.builds(
+    lambda negated, field, words, quoted: (
+        ("-" if negated else "") + field + (f'"{words}"' if quoted else words.split()[0])
+    ),
+    st.booleans(),
+    st.sampled_from(["", "", "title:", "summary:", "id:", "type:", "component:", "topic:"]),
+    st.lists(query_words, min_size=1, max_size=3).map("  ".join),
+    st.booleans(),
+)
+queries = st.lists(
+    st.tuples(query_terms, st.sampled_from([" ", " ", " OR ", "\t"])), max_size=4
+).map(lambda pairs: "".join(term + joint for term, joint in pairs).removesuffix(" OR "))
+queries |= st.lists(st.sampled_from(['"', "-", "OR", "a", " ", "title:"]), max_size=5).map("".join)
+
+
+def _criteria(texts: tuple[str, ...], **others: Any) -> Criteria | None:
+    try:
+        return Criteria(texts=texts, **others)
+    except QuerySyntaxError:
+        return None
+
+
 criteria_strategy = st.builds(
-    Criteria,
+    _criteria,
     types=st.lists(st.sampled_from(["x", "A", "Letter"]), max_size=2).map(tuple),
     components=st.lists(st.sampled_from(["ICE", "b", "é"]), max_size=2).map(tuple),
     topics=st.lists(st.sampled_from(["a", "B"]), max_size=1).map(tuple),
-    texts=st.lists(words, max_size=2).map(tuple),
+    texts=st.lists(queries, max_size=2).map(tuple),
     since=st.none() | st.dates(datetime.date(1950, 1, 1), datetime.date(2050, 1, 1)),
     until=st.none() | st.dates(datetime.date(1950, 1, 1), datetime.date(2100, 1, 1)),
-)
-small_text = st.text(alphabet="abcé ßE-1AB", min_size=1, max_size=10).filter(str.strip)
+).filter(lambda criteria: criteria is not None)
+small_text = st.text(alphabet="abcé ßE-1AB\u0301", min_size=1, max_size=10).filter(str.strip)
 catalogue_strategy = st.lists(
     st.builds(
         lambda p, title, type_, comps, topics, summary: Publication(
@@ -86,8 +114,8 @@ catalogue_strategy = st.lists(
         publication_strategy,
         small_text,
         st.sampled_from(["x", "A", "letter"]),
-        st.lists(st.sampled_from(["ICE", "b", "é"]), min_size=1, max_size=2).map(tuple),
-        st.lists(st.sampled_from(["a", "B"]), max_size=2).map(tuple),
+        st.lists(st.sampled_from(["ICE", "b", "é", "b  a"]), min_size=1, max_size=2).map(tuple),
+        st.lists(st.sampled_from(["a", "B", "ab c"]), max_size=2).map(tuple),
         st.text(alphabet="abcé ßE-1\n\t", max_size=20),
     ),
     max_size=12,
@@ -114,6 +142,44 @@ def test_cached_answers_equal_fresh_ones(
     assert store.newer_schema == fresh(path).newer_schema == (version if version != 1 else None)
     for criteria in queries:
         assert answers(store, criteria) == answers(fresh(path), criteria)
+        assert store.select(criteria) == plain_scan(items, criteria)
+        # The index answers every clause when no few entries are checked one by one.
+        with mock.patch.object(cache_module, "_FEW", 0):
+            assert cached(path, isolated / "cache").select(criteria) == plain_scan(items, criteria)
+
+
+def _holds(term: Term, publication: Publication) -> bool:
+    """A term read straight from the grammar's definition, field by field."""
+    values = {
+        "id": [publication.id],
+        "title": [publication.title],
+        "type": [publication.type],
+        "summary": [publication.summary],
+        "component": list(publication.components),
+        "topic": list(publication.topics),
+    }
+    searched = FIELDS if term.field is None else [FIELDS[term.field]]
+    return any(
+        term.needle in " ".join(fold(value).split()) for name in searched for value in values[name]
+    )
+
+
+def plain_scan(items: list[Publication], criteria: Criteria) -> list[int]:
+    """The entries a --text query selects, one by one, with no index and no store (the
+    other criteria by the store's own matcher)."""
+    others = criteria._replace(texts=(), queries=()).matcher()
+    return [
+        index
+        for index, publication in enumerate(items)
+        if others(publication)
+        and (
+            not criteria.queries
+            or any(
+                all(any(_holds(t, publication) != t.negated for t in clause) for clause in query)
+                for query in criteria.queries
+            )
+        )
+    ]
 
 
 typed_ids = st.text(alphabet="abcé ßE-1x", max_size=10)
@@ -157,6 +223,9 @@ def test_answers_stay_equal_after_an_add(
     store = open_store(path, "c", directory)
     assert isinstance(store, CachedStore)  # the add kept it warm
     assert answers(store, criteria) == answers(fresh(path), criteria)
+    assert store.select(criteria) == plain_scan(first + second, criteria)
+    with mock.patch.object(cache_module, "_FEW", 0):
+        assert store.select(criteria) == plain_scan(first + second, criteria)
 
 
 def test_an_edit_by_hand_is_seen_even_with_the_same_size_and_mtime(isolated: Path) -> None:

@@ -61,6 +61,7 @@ def warm_catalogue(isolated: Path) -> tuple[Path, dict[str, str]]:
     "arguments",
     [
         ["filter", "--text", "hurricane", "--format", "ids"],
+        ["filter", "--text", '"border security" OR title:storm -x', "--format", "ids"],
         ["filter", "--text", "012345", "--format", "json"],
         ["list", "--sort", "title", "--format", "tsv"],
         ["filter", "--type", "Letter", "--since", "2010", "--format", "csv", "--limit", "300"],

@@ -23,6 +23,7 @@ from pubcli.safe_text import escape_controls, one_line
 from pubcli.store.cache import CachedStore
 from pubcli.store.memory import open_store
 from pubcli.store.query import Criteria
+from pubcli.store.search import Term
 from tests.conftest import entry, run_in_terminal, run_process
 
 EMPTY_CATALOGUE = "error: --catalogue is empty: give the catalogue's path\n"
@@ -438,7 +439,9 @@ def test_text_search_matches_either_spelling(isolated: Path, cache: bool) -> Non
 def test_repeated_words_are_searched_once(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``--text`` with a word fifty times used to cost fifty index scans (slower than no
     cache at all); Criteria keeps each word once, so every store searches it once."""
-    assert Criteria(texts=("Opioid opioid  OPIOID crisis opioid",)).texts == ("opioid crisis",)
+    assert Criteria(texts=("Opioid opioid  OPIOID crisis opioid",)).queries == (
+        ((Term("opioid"),), (Term("crisis"),)),
+    )
     path = write_catalogue(isolated / "big.toml", 300)
     directory = isolated / "cache"
     open_store(path, "big.toml", directory)  # builds the cache

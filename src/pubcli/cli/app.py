@@ -170,9 +170,12 @@ UntilOption = Annotated[
 TextOption = Annotated[
     list[str] | None,
     typer.Option(
-        metavar="WORDS",
-        help="Every word occurs, ignoring case, in the id, title, type, summary, "
-        "a component or a topic.",
+        metavar="QUERY",
+        help="Every word occurs, ignoring case, in the id, title, type, summary, a component "
+        'or a topic. "a phrase": its words adjacent, in order. -word or -"a phrase": '
+        "not there. A OR B: either (OR binds tighter than the implicit AND). "
+        "title:, summary:, id:, type:, component:, topic: before a word or phrase: in "
+        "that field. Given twice: either query.",
         show_default=False,
     ),
 ]
@@ -321,6 +324,8 @@ def filter_command(
     Examples:
       pubcli filter --type Statement --since 2019-08 --format json
       pubcli filter --text hurricane --format ids
+      pubcli filter --text 'title:"border wall" -fence'
+      pubcli filter --text 'opioid OR fentanyl component:ICE'
     """
     given = {**locals(), "catalogue": _catalogue_option(ctx, catalogue)}
     given.update(sort=sort.value, output_format=_value(output_format))

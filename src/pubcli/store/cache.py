@@ -61,11 +61,21 @@ from pubcli.store.query import (
     facets_match,
     fold_facet,
     record_sort_key,
-    searchable_text,
     sort_key,
 )
+from pubcli.store.search import FieldGroups, Query, Term, field_groups, term_holds
+from pubcli.store.search import select as search_select
 from pubcli.store.stats import FACETS, Count, count_by
-from pubcli.store.text_index import build_index, entries_with, scan
+from pubcli.store.text_index import (
+    KIND_BITS,
+    build_index,
+    entries_with,
+    entry_at,
+    entry_text,
+    groups_of,
+    phrase_positions,
+    scan,
+)
 
 if TYPE_CHECKING:
     # The warm path never builds a Publication: importing the model costs ~20 ms.
@@ -75,7 +85,7 @@ if TYPE_CHECKING:
     from pubcli.fields import Record
     from pubcli.model import Publication
 
-CACHE_FORMAT = 7
+CACHE_FORMAT = 8
 NO_CACHE_ENV = "PUBCLI_NO_CACHE"
 RACY_WINDOW_NS = 100_000_000
 """The timestamp tick assumed for a file system with sub-second timestamps (generous: the
@@ -330,9 +340,20 @@ def _facet_counts(
     return {facet: count_by(publications, facet, earlier.get(facet, ())) for facet in FACETS}
 
 
+def _groups(publication: Publication) -> FieldGroups:
+    return field_groups(
+        publication.id,
+        publication.title,
+        publication.type,
+        publication.summary,
+        publication.components,
+        publication.topics,
+    )
+
+
 def _tail_sections(publications: Sequence[Publication], first_tail: int) -> dict[str, bytes]:
     """The searchable text of entries added after the index was built, scanned directly."""
-    parts = [searchable_text(p).encode("utf-8") + _ENTRY_END for p in publications]
+    parts = [entry_text(_groups(p)) for p in publications]
     return {"tail": b"".join(parts), "tail_starts": _array_bytes("q", _starts(parts, first_tail))}
 
 
@@ -462,7 +483,7 @@ def write_cache(
     writer = _Writer(directory, _key(real_path))
     generation, order_generation = _token(), _token()
     publications = catalogue.publications
-    index = build_index(searchable_text(p) for p in publications)
+    index = build_index(_groups(p) for p in publications)
     data = {
         **_data_sections(publications, 0),
         **_tail_sections([], 0),
@@ -472,6 +493,9 @@ def write_cache(
         "vocab_starts": index.vocab_starts,
         "postings": index.postings,
         "posting_starts": index.posting_starts,
+        "positions": index.positions,
+        "position_starts": index.position_starts,
+        "entry_ordinals": index.entry_ordinals,
     }
     if layout is not None:
         data.update(layout)
@@ -834,8 +858,8 @@ class CachedStore:
             candidates = [i for i in candidates if low <= dates[i] <= high]
         if criteria.types or criteria.components or criteria.topics:
             candidates = self._facet_matches(criteria, candidates)
-        if criteria.texts:
-            matching = self._text_matches(criteria.texts)
+        if criteria.queries:
+            matching = self._text_matches(criteria.queries)
             if isinstance(candidates, range):
                 return matching
             chosen = set(matching)
@@ -863,26 +887,88 @@ class CachedStore:
                 chosen.append(index)
         return chosen
 
-    def _text_matches(self, texts: Sequence[str]) -> list[int]:
-        alternatives = []
-        for text in texts:
-            words = [word.casefold().encode("utf-8", "surrogatepass") for word in text.split()]
-            if not words:
-                return list(range(self._count))
-            matching = self._entries_with(words[0])
-            for word in words[1:]:
-                if not matching:
-                    break
-                also = set(self._entries_with(word))
-                matching = [index for index in matching if index in also]
-            alternatives.append(matching)
+    def _text_matches(self, queries: Sequence[Query]) -> list[int]:
+        # Several --text options: any of them.
+        alternatives = [search_select(query, self._count, self._term_entries) for query in queries]
         if len(alternatives) == 1:
             return alternatives[0]
         return sorted(set().union(*alternatives))
 
+    def _term_entries(self, term: Term, within: Sequence[int] | None) -> set[int]:
+        """The entries of ``within`` (None: all) whose text holds the term's needle where
+        the term asks (``search.term_holds``), negation aside."""
+        if within is not None and len(within) <= _FEW:
+            # Few left: check each one's own text rather than read the index.
+            return {index for index in within if term_holds(term, self._groups_at(index))}
+        needle = term.needle.encode("utf-8", "surrogatepass")
+        if min(needle) < 0x20:
+            # No valid text holds a control character (the separators of the cache's
+            # text are such), so nothing holds this needle (as in search.term_holds).
+            return set()
+        if term.field is None and b" " not in needle:
+            found = set(self._entries_with(needle))  # the index is exact for a word
+        else:
+            found = self._phrase_entries(needle.split(b" "), term.field)
+            found.update(self._tail_entries(term))
+        if within is not None:
+            found.intersection_update(within)
+        return found
+
+    def _phrase_entries(self, words: Sequence[bytes], field: int | None) -> set[int]:
+        """The indexed entries holding the phrase ``words`` (in ``field``, or any)."""
+        starts = phrase_positions(
+            words,
+            self._bytes("vocab"),
+            self._array("vocab_starts", "q", None),
+            self._positions,
+            self._array("position_starts", "q", None),
+        )
+        if field is not None:
+            mask = (1 << KIND_BITS) - 1
+            starts = {position for position in starts if position & mask == field}
+        entry_ordinals = self._array("entry_ordinals", "q", int(self._manifest["indexed"]))
+        found = {entry_at(position >> KIND_BITS, entry_ordinals) for position in starts}
+        if found and (min(found) < 0 or max(found) >= len(entry_ordinals)):
+            raise CacheInvalidError("section positions is damaged")
+        return found
+
+    def _tail_entries(self, term: Term) -> set[int]:
+        """The entries added since the index was built that hold ``term`` (negation aside)."""
+        indexed = int(self._manifest["indexed"])
+        return {
+            index
+            for index in range(indexed, self._count)
+            if term_holds(term, self._groups_at(index))
+        }
+
+    def _groups_at(self, index: int) -> FieldGroups:
+        """The searchable fields of entry ``index``: from the tail's text, or its record."""
+        indexed = int(self._manifest["indexed"])
+        if index >= indexed:
+            tail = self._bytes("tail")
+            starts = self._array("tail_starts", "q")
+            offset = index - indexed
+            end = starts[offset + 1] if offset + 1 < len(starts) else len(tail)
+            if not tail.endswith(_ENTRY_END, 0, end):
+                raise CacheInvalidError("section tail is damaged")
+            return groups_of(tail[starts[offset] : end - 1])
+        record = self._record(index)
+        return field_groups(
+            record["id"],
+            record["title"],
+            record["type"],
+            record["summary"],
+            record["components"],
+            record["topics"],
+        )
+
+    def _positions(self, start: int, end: int) -> Sequence[int]:
+        """Entries ``start`` to ``end`` of the positions section, checked."""
+        return self._mapped("positions").read(start * 4, end * 4).cast("i")
+
     def _entries_with(self, word: bytes) -> list[int]:
-        # A word holding a separator cannot occur in valid text (see Criteria.matcher).
-        if _ENTRY_END in word or _FIELD_END in word:
+        # A word holding a separator cannot occur in valid text (see _term_entries).
+        if min(word) < 0x20:
             return []
         indexed = int(self._manifest["indexed"])
         found = entries_with(

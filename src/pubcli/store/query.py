@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from pubcli.errors import UsageError
 from pubcli.safe_text import one_line
+from pubcli.store.search import Query, field_groups, parse
+from pubcli.store.search import matches as search_matches
 
 if TYPE_CHECKING:
     from pubcli.fields import Record
@@ -41,30 +43,6 @@ def parse_date_bound(text: str, *, end: bool, option: str) -> datetime.date:
         return datetime.date(year, month, day)
     except ValueError:
         raise UsageError(f"{problem} (no such date)") from None
-
-
-def fold(text: str) -> str:
-    """Text as ``--text`` compares it: casefolded, and canonically equivalent spellings
-    (NFC ``é`` and NFD ``e`` + U+0301) made one: NFD, casefold, NFC. The last casefold
-    keeps the result unchanged by another casefold (as the cache's search applies)."""
-    if text.isascii():
-        return text.casefold()
-    import unicodedata  # not for ASCII: the warm route stays lean
-
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).casefold()).casefold()
-
-
-def searchable_text(publication: Publication) -> str:
-    """The folded text that ``--text`` searches, fields kept apart by NUL."""
-    parts = (
-        publication.id,
-        publication.title,
-        publication.type,
-        publication.summary,
-        *publication.components,
-        *publication.topics,
-    )
-    return fold("\0".join(parts))
 
 
 def fold_facet(value: str) -> str:
@@ -99,13 +77,15 @@ class _Fields(NamedTuple):
     texts: tuple[str, ...] = ()
     since: datetime.date | None = None
     until: datetime.date | None = None
+    queries: tuple[Query, ...] = ()
 
 
 class Criteria(_Fields):
     """What ``filter`` asks for: any value of one criterion, every criterion given.
 
-    Each of ``texts`` is kept folded (see ``fold``) with each word once: a word given
-    twice asks nothing more, and every store then searches it once.
+    ``texts`` are the ``--text`` queries as given; ``queries`` the same, parsed (see
+    ``search``), each term and clause once: a word given twice asks nothing more, and
+    every store then searches it once. A malformed query raises ``QuerySyntaxError``.
     """
 
     __slots__ = ()
@@ -119,8 +99,8 @@ class Criteria(_Fields):
         since: datetime.date | None = None,
         until: datetime.date | None = None,
     ) -> Criteria:
-        words = tuple(" ".join(dict.fromkeys(fold(text).split())) for text in texts)
-        return super().__new__(cls, types, components, topics, words, since, until)
+        queries = tuple(parse(text) for text in texts)
+        return super().__new__(cls, types, components, topics, texts, since, until, queries)
 
     def folded_facets(self) -> tuple[set[str], set[str], set[str]]:
         """The wanted types, components and topics, folded (see ``facets_match``)."""
@@ -134,14 +114,7 @@ class Criteria(_Fields):
         """Return a predicate that is true for the publications these criteria select."""
         types, components, topics = self.folded_facets()
         any_facet = bool(types or components or topics)
-        # A word holding NUL would match across two fields; valid text has no NUL, so such
-        # an alternative matches nothing (as in the cache's index).
-        word_sets = [
-            words
-            for words in (text.split() for text in self.texts)
-            if not any("\0" in word for word in words)
-        ]
-        impossible = len(word_sets) < len(self.texts)
+        queries = self.queries
         since, until = self.since, self.until
 
         def matches(publication: Publication) -> bool:
@@ -161,11 +134,17 @@ class Criteria(_Fields):
                     return False
                 if until is not None and publication.date > until:
                     return False
-            if impossible and not word_sets:
-                return False
-            if word_sets:
-                haystack = searchable_text(publication)
-                if not any(all(word in haystack for word in words) for words in word_sets):
+            if queries:
+                groups = field_groups(
+                    publication.id,
+                    publication.title,
+                    publication.type,
+                    publication.summary,
+                    publication.components,
+                    publication.topics,
+                )
+                # Several --text options: any of them (as any criterion given twice).
+                if not any(search_matches(query, groups) for query in queries):
                     return False
             return True
 

@@ -1,47 +1,104 @@
 """A token index that answers ``--text`` without scanning every entry's text.
 
-A query word holds no whitespace (it came from ``str.split``) and no NUL, so wherever it
-occurs in an entry's searchable text it lies inside one run of characters free of both:
-a token. The entries containing the word are therefore exactly the union of the entries
-of every token that contains it, and scanning the (small) list of distinct tokens for
-the word finds those tokens. The index keeps each distinct token once, with the sorted
-list of entries that hold it.
+The text of an entry is its ``search.field_groups``: every field folded, with runs of
+whitespace as one space. A token is a run of characters between spaces in one field.
+A query word holds no whitespace, so wherever it occurs it lies inside one token: the
+entries containing the word are exactly the union of the entries of every token that
+contains it, and scanning the (small) list of distinct tokens for the word finds those
+tokens. The index keeps each distinct token once, with the sorted list of the entries
+that hold it (its postings) and of the places where it stands (its positions).
+
+A phrase of several words occurs exactly where its first word ends a token, each middle
+word is the next token whole, and its last word begins the token after those: the
+positions of the candidate tokens of each word, shifted by the word's place in the
+phrase, meet at the phrase's start. A position is the token's ordinal in the whole text
+shifted left by ``KIND_BITS``, with the number of its field (``search.FIELDS``) in the
+low bits; each field value ends with a gap of one ordinal, so a phrase never spans two
+fields, two components or two entries, and a term limited to a field keeps only the
+positions of that field.
+
+Entries added since the index was built are kept as text (``entry_text``) and scanned.
 """
 
 from __future__ import annotations
 
 import bisect
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
+from pubcli.store.search import FieldGroups
+
 TOKEN_END = b"\n"  # no token holds whitespace
+FIELD_END = b"\x00"
+VALUE_END = b"\x1f"
+ENTRY_END = b"\x01"
+"""The separators of ``entry_text``: valid catalogue text holds no control character,
+and a normalized query holds no whitespace but spaces, so no needle can contain them."""
+KIND_BITS = 3
+MAX_ORDINAL = (1 << (31 - KIND_BITS)) - 1
+"""Positions are 32-bit: a catalogue of more tokens than this is not indexed."""
 
 
-def tokens_of(searchable: str) -> set[str]:
-    """The distinct tokens of one entry's searchable text (fields are joined by NUL)."""
-    return set(searchable.replace("\0", " ").split())
+def entry_text(groups: FieldGroups) -> bytes:
+    """One entry's searchable text as the cache keeps it: fields ended by NUL, values of
+    a list joined by U+001F, the entry ended by U+0001."""
+    return (
+        FIELD_END.join(
+            VALUE_END.join(value.encode("utf-8", "surrogatepass") for value in group)
+            for group in groups
+        )
+        + ENTRY_END
+    )
+
+
+def groups_of(text: bytes) -> FieldGroups:
+    """The field groups of one ``entry_text`` (without its ending)."""
+    fields = text.decode("utf-8", "surrogatepass").split(FIELD_END.decode())
+    if len(fields) != 6:
+        raise ValueError("not an entry's text")
+    single = tuple((value,) for value in fields[:4])
+    lists = tuple(tuple(value.split(VALUE_END.decode())) if value else () for value in fields[4:])
+    return single + lists
 
 
 class IndexSections(NamedTuple):
-    """The index as bytes: tokens, where each starts, their entries, where each list starts."""
+    """The index as bytes: tokens, where each starts, their entries, where each list starts,
+    their positions, where each list of positions starts, each entry's first ordinal."""
 
     vocab: bytes
     vocab_starts: bytes
     postings: bytes
     posting_starts: bytes
+    positions: bytes
+    position_starts: bytes
+    entry_ordinals: bytes
 
 
-def build_index(searchables: Iterable[str]) -> IndexSections:
-    """Index the searchable texts of entries 0, 1, 2, ..."""
+def build_index(entries: Iterable[FieldGroups]) -> IndexSections:
+    """Index the field groups of entries 0, 1, 2, ..."""
     entries_of: dict[str, list[int]] = {}
-    for entry, searchable in enumerate(searchables):
-        for token in tokens_of(searchable):
-            holders = entries_of.get(token)
-            if holders is None:
-                entries_of[token] = [entry]
-            else:
-                holders.append(entry)
+    positions_of: dict[str, array[int]] = {}
+    entry_ordinals = array("q")
+    ordinal = 0
+    for entry, groups in enumerate(entries):
+        entry_ordinals.append(ordinal)
+        for kind, group in enumerate(groups):
+            for value in group:
+                for token in value.split():
+                    where = positions_of.get(token)
+                    if where is None:
+                        positions_of[token] = array("i", [ordinal << KIND_BITS | kind])
+                        entries_of[token] = [entry]
+                    else:
+                        where.append(ordinal << KIND_BITS | kind)
+                        holders = entries_of[token]
+                        if holders[-1] != entry:
+                            holders.append(entry)
+                    ordinal += 1
+                ordinal += 1  # the gap: no phrase spans two values
+        if ordinal > MAX_ORDINAL:
+            raise ValueError("too many tokens to index")
     encoded = [token.encode("utf-8", "surrogatepass") for token in entries_of]
     vocab_starts = array("q")
     position = 0
@@ -53,12 +110,47 @@ def build_index(searchables: Iterable[str]) -> IndexSections:
     for holders in entries_of.values():
         postings.extend(holders)
         posting_starts.append(len(postings))
+    positions = array("i")
+    position_starts = array("q", [0])
+    for where in positions_of.values():
+        positions.extend(where)
+        position_starts.append(len(positions))
     return IndexSections(
         vocab=TOKEN_END.join(encoded) + TOKEN_END if encoded else b"",
         vocab_starts=vocab_starts.tobytes(),
         postings=postings.tobytes(),
         posting_starts=posting_starts.tobytes(),
+        positions=positions.tobytes(),
+        position_starts=position_starts.tobytes(),
+        entry_ordinals=entry_ordinals.tobytes(),
     )
+
+
+ANYWHERE, PREFIX, SUFFIX, WHOLE = "anywhere", "prefix", "suffix", "whole"
+
+
+def tokens_with(
+    word: bytes, vocab: bytes, vocab_starts: Sequence[int], where: str = ANYWHERE
+) -> Iterator[int]:
+    """The tokens (by number) that contain ``word`` (UTF-8, folded, no whitespace), or
+    begin with it (``PREFIX``), end with it (``SUFFIX``) or are it (``WHOLE``)."""
+    count = len(vocab_starts)
+    position = vocab.find(word)
+    while position >= 0:
+        token = bisect.bisect_right(vocab_starts, position) - 1
+        following = token + 1
+        start = vocab_starts[token]
+        end = vocab_starts[following] - 1 if following < count else len(vocab) - 1
+        if (
+            where == ANYWHERE
+            or (where == PREFIX and vocab.startswith(word, start, end))
+            or (where == SUFFIX and vocab.endswith(word, start, end))
+            or (where == WHOLE and end - start == len(word) and vocab.startswith(word, start))
+        ):
+            yield token
+        if following >= count:
+            break
+        position = vocab.find(word, vocab_starts[following])
 
 
 def entries_with(
@@ -68,23 +160,65 @@ def entries_with(
     postings: Callable[[int, int], Sequence[int]],
     posting_starts: Sequence[int],
 ) -> list[int]:
-    """The entries whose text contains ``word`` (UTF-8, casefolded, no whitespace), sorted.
+    """The entries whose text contains ``word`` (UTF-8, folded, no whitespace), sorted.
     ``postings(start, end)`` gives the stored entries from ``start`` to ``end``."""
-    lists = []
-    position = vocab.find(word)
-    while position >= 0:
-        token = bisect.bisect_right(vocab_starts, position) - 1
-        lists.append(postings(posting_starts[token], posting_starts[token + 1]))
-        following = token + 1
-        if following >= len(vocab_starts):
-            break
-        position = vocab.find(word, vocab_starts[following])
+    lists = [
+        postings(posting_starts[token], posting_starts[token + 1])
+        for token in tokens_with(word, vocab, vocab_starts)
+    ]
     if len(lists) == 1:
         return list(lists[0])  # each token's entries are stored sorted
     found: set[int] = set()
     for entries in lists:
         found.update(entries)
     return sorted(found)
+
+
+def phrase_positions(
+    words: Sequence[bytes],
+    vocab: bytes,
+    vocab_starts: Sequence[int],
+    positions: Callable[[int, int], Sequence[int]],
+    position_starts: Sequence[int],
+) -> set[int]:
+    """The positions where the phrase ``words`` (UTF-8, folded, each without whitespace)
+    begins: one word anywhere in a token; else the first ending a token, the middle ones
+    whole tokens, the last beginning the token after them."""
+    last = len(words) - 1
+    candidates = []
+    for place, word in enumerate(words):
+        where = (
+            ANYWHERE if not last else SUFFIX if not place else PREFIX if place == last else WHOLE
+        )
+        tokens = list(tokens_with(word, vocab, vocab_starts, where))
+        if not tokens:
+            return set()
+        size = sum(position_starts[token + 1] - position_starts[token] for token in tokens)
+        candidates.append((size, place, tokens))
+    candidates.sort()  # the rarest word first: each later one only narrows
+    found: set[int] = set()  # positions of the word at place ``at`` in a phrase found
+    at = 0
+    for number, (_, place, tokens) in enumerate(candidates):
+        lists = [positions(position_starts[token], position_starts[token + 1]) for token in tokens]
+        if not number:
+            for listed in lists:
+                found.update(listed)
+        else:
+            step = (place - at) << KIND_BITS
+            moved = set(map(step.__add__, found))
+            found = set()
+            for listed in lists:
+                found.update(moved.intersection(listed))
+        at = place
+        if not found:
+            return set()
+    back = at << KIND_BITS
+    return {position - back for position in found}
+
+
+def entry_at(ordinal: int, entry_ordinals: Sequence[int]) -> int:
+    """The entry in which the token of ``ordinal`` stands."""
+    return bisect.bisect_right(entry_ordinals, ordinal) - 1
 
 
 def scan(word: bytes, text: bytes, starts: Sequence[int], separator: bytes) -> set[int]:
