@@ -4,6 +4,7 @@ This is the only module that knows Typer. Everything it prints goes through the
 helpers at the top, so that escaping, encodings and closed pipes are handled once.
 """
 
+import contextlib
 import copy
 import os
 import re
@@ -942,6 +943,66 @@ def stats_command(
     print_stats(counts, choose_format(_value(output_format), elsewhere="csv"))
     if not any(rows for rows in counts.values()):
         raise typer.Exit(exit_codes.NO_MATCH)
+
+
+# --- export ----------------------------------------------------------------------------
+
+export_app = typer.Typer(
+    name="export",
+    help="Write the catalogue (or what the criteria of filter select) to another form.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(export_app)
+
+
+@export_app.command("sqlite")
+def export_sqlite_command(
+    ctx: typer.Context,
+    database: Annotated[
+        Path,
+        typer.Argument(metavar="PATH", help="The database file to write (replaced whole)."),
+    ],
+    type_: TypeOption = None,
+    component: ComponentOption = None,
+    topic: TopicOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    text: TextOption = None,
+    catalogue: CatalogueOption = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Write the publications to a SQLite database, ready for Datasette.
+
+    Tables publications, components and topics, and a full-text index over title and
+    summary (sqlite-utils' layout: Datasette offers a search box). PATH is replaced
+    atomically. The criteria of filter choose what is written; exit status 1, and
+    nothing written, when they match nothing.
+
+    Example: pubcli export sqlite publications.db && datasette publications.db
+    """
+    from pubcli.output.sqlite import write_database
+
+    option = _catalogue_option(ctx, catalogue)
+    criteria = listing.criteria_from(
+        {"type_": type_, "component": component, "topic": topic, "since": since}
+        | {"until": until, "text": text}
+    )
+    source, _ = find_catalogue(option, os.environ, Path.cwd())
+    with contextlib.suppress(OSError):
+        if database.exists() and os.path.samefile(database, source):
+            raise UsageError(f"{one_line(str(database))} is the catalogue itself")
+
+    def question(store: Store) -> list[Record]:
+        return store.records(store.select(criteria))
+
+    records = ask(option, no_cache, question)
+    if not records:
+        say("", "no publications match; nothing written")
+        raise typer.Exit(exit_codes.NO_MATCH)
+    count = write_database(database, records)
+    plural = "s" if count != 1 else ""
+    say("", f"exported {count} publication{plural} to {one_line(str(database))}")
 
 
 @app.command("schema")
