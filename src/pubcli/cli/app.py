@@ -325,8 +325,8 @@ def filter_command(
     Examples:
       pubcli filter --type Statement --since 2019-08 --format json
       pubcli filter --text hurricane --format ids
-      pubcli filter --text 'title:"border wall" -fence'
-      pubcli filter --text 'opioid OR fentanyl component:ICE'
+      pubcli filter -f ids --text 'title:opioid OR fentanyl'
+      pubcli filter --text '"border wall" -fence'
     """
     given = {**locals(), "catalogue": _catalogue_option(ctx, catalogue)}
     given.update(sort=sort.value, output_format=_value(output_format))
@@ -979,7 +979,9 @@ def export_sqlite_command(
     atomically. The criteria of filter choose what is written; exit status 1, and
     nothing written, when they match nothing.
 
-    Example: pubcli export sqlite publications.db && datasette publications.db
+    Examples:
+      pubcli export sqlite publications.db
+      pubcli export sqlite statements.db --type Statement
     """
     from pubcli.output.sqlite import write_database
 
