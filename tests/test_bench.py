@@ -53,6 +53,8 @@ def test_the_benchmark_prints_its_table() -> None:
         "<= 0.15x",
         "show mistyped ID (warm)",
         "filter --text '\"border security\"' (warm)",
+        "export sqlite (warm)",
+        "<= 2x",
     )
     for row in rows:
         assert row in result.stdout

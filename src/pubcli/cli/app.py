@@ -959,8 +959,8 @@ app.add_typer(export_app)
 @export_app.command("sqlite")
 def export_sqlite_command(
     ctx: typer.Context,
-    database: Annotated[
-        Path,
+    path: Annotated[
+        str,
         typer.Argument(metavar="PATH", help="The database file to write (replaced whole)."),
     ],
     type_: TypeOption = None,
@@ -986,6 +986,7 @@ def export_sqlite_command(
     from pubcli.output.sqlite import write_database
 
     option = _catalogue_option(ctx, catalogue)
+    database = Path(path)
     criteria = listing.criteria_from(
         {"type_": type_, "component": component, "topic": topic, "since": since}
         | {"until": until, "text": text}
@@ -1252,8 +1253,12 @@ def _with_help_layout(command: Any) -> Any:
     class HelpContext(base):  # type: ignore[misc]
         formatter_class = HelpLayout
 
-    for each in [command, *getattr(command, "commands", {}).values()]:
+    def lay_out(each: Any) -> None:  # subcommands of subcommands too (export sqlite)
         each.context_class = HelpContext
+        for subcommand in getattr(each, "commands", {}).values():
+            lay_out(subcommand)
+
+    lay_out(command)
     return command
 
 
