@@ -79,24 +79,28 @@ def build_index(entries: Iterable[FieldGroups]) -> IndexSections:
     """Index the field groups of entries 0, 1, 2, ..."""
     entries_of: dict[str, list[int]] = {}
     positions_of: dict[str, array[int]] = {}
+    positions_of_token = positions_of.get
     entry_ordinals = array("q")
     ordinal = 0
+    step = 1 << KIND_BITS
     for entry, groups in enumerate(entries):
         entry_ordinals.append(ordinal)
         for kind, group in enumerate(groups):
             for value in group:
-                for token in value.split():
-                    where = positions_of.get(token)
+                tokens = value.split()
+                position = ordinal << KIND_BITS | kind
+                for token in tokens:
+                    where = positions_of_token(token)
                     if where is None:
-                        positions_of[token] = array("i", [ordinal << KIND_BITS | kind])
+                        positions_of[token] = array("i", (position,))
                         entries_of[token] = [entry]
                     else:
-                        where.append(ordinal << KIND_BITS | kind)
+                        where.append(position)
                         holders = entries_of[token]
                         if holders[-1] != entry:
                             holders.append(entry)
-                    ordinal += 1
-                ordinal += 1  # the gap: no phrase spans two values
+                    position += step
+                ordinal += len(tokens) + 1  # and a gap: no phrase spans two values
         if ordinal > MAX_ORDINAL:
             raise ValueError("too many tokens to index")
     encoded = [token.encode("utf-8", "surrogatepass") for token in entries_of]
