@@ -66,6 +66,7 @@ def write(path: Path, publications: list[Publication], schema_version: int | Non
 # Queries in the grammar of --text (search.py): mostly well formed, some not (left out).
 query_words = st.sampled_from(
     ["a", "b", "é", "e\u0301", "ß", "SS", "1", "ice", "E-1", "x:a", "c", "ab", "B A"]
+    + ["entry 3", "storm", "y 3", "report", "été"]
 )
 query_terms = st.builds(
     lambda negated, field, words, quoted: (

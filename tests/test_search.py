@@ -182,3 +182,23 @@ def test_filter_help_documents_the_grammar(cli: Cli) -> None:
     out = cli("filter", "--help").out
     for part in ('"a phrase"', "-word", "OR", "title:", "summary:", "component:", "topic:"):
         assert part in out, part
+
+
+@pytest.mark.parametrize(
+    "query", ['"entry 3"', "title:entry", '"storm report"', "title:storm", '-"entry 3"']
+)
+def test_phrases_and_fields_follow_a_hand_edit_in_the_cache(isolated: Path, query: str) -> None:
+    """A title edited by hand: the cache patches itself (the new text overrides the index's
+    positions), and a phrase or a field term answers by the new title, as the file does."""
+    path = isolated / "c.toml"
+    blocks = [entry(f"e{n}", f"Entry {n}", date="2020-01-01") for n in range(5)]
+    path.write_text("\n".join(blocks), encoding="utf-8")
+    directory = isolated / "cache"
+    open_store(path, "c", directory)  # writes the cache
+    blocks[3] = entry("e3", "Storm Report", date="2020-01-01")
+    path.write_text("\n".join(blocks), encoding="utf-8")
+    open_store(path, "c", directory)  # patches it
+    store = open_store(path, "c", directory)
+    assert type(store).__name__ == "CachedStore"
+    criteria = Criteria(texts=(query,))
+    assert store.select(criteria) == open_store(path, "c", None).select(criteria)

@@ -909,13 +909,14 @@ class CachedStore:
             found = set(self._entries_with(needle))  # the index is exact for a word
         else:
             found = self._phrase_entries(needle.split(b" "), term.field)
-            found.update(self._tail_entries(term))
+            found = self._tail_entries(term, found)
         if within is not None:
             found.intersection_update(within)
         return found
 
     def _phrase_entries(self, words: Sequence[bytes], field: int | None) -> set[int]:
-        """The indexed entries holding the phrase ``words`` (in ``field``, or any)."""
+        """The indexed entries holding the phrase ``words`` (in ``field``, or any), by
+        the text the index has of them (see ``_tail_entries`` for the rest)."""
         starts = phrase_positions(
             words,
             self._bytes("vocab"),
@@ -932,26 +933,29 @@ class CachedStore:
             raise CacheInvalidError("section positions is damaged")
         return found
 
-    def _tail_entries(self, term: Term) -> set[int]:
-        """The entries added since the index was built that hold ``term`` (negation aside)."""
-        indexed = int(self._manifest["indexed"])
-        return {
-            index
-            for index in range(indexed, self._count)
-            if term_holds(term, self._groups_at(index))
-        }
-
-    def _groups_at(self, index: int) -> FieldGroups:
-        """The searchable fields of entry ``index``: from the tail's text, or its record."""
-        indexed = int(self._manifest["indexed"])
-        if index >= indexed:
-            tail = self._bytes("tail")
-            starts = self._array("tail_starts", "q")
-            offset = index - indexed
-            end = starts[offset + 1] if offset + 1 < len(starts) else len(tail)
+    def _tail_entries(self, term: Term, found: set[int]) -> set[int]:
+        """``found`` (entries by the index's text) corrected by the tail: an entry added
+        or edited since the index was built holds the term as its text in the tail says."""
+        indices = self._tail_indices()
+        if not len(indices):
+            return found
+        tail = self._bytes("tail")
+        starts = self._array("tail_starts", "q")
+        if len(starts) != len(indices):
+            raise CacheInvalidError("section tail_starts is damaged")
+        found = found - {index for index in indices if index >= 0}
+        for slot, index in enumerate(indices):
+            if index < 0:
+                continue  # edited again since: a later slot holds its text
+            end = starts[slot + 1] if slot + 1 < len(starts) else len(tail)
             if not tail.endswith(_ENTRY_END, 0, end):
                 raise CacheInvalidError("section tail is damaged")
-            return groups_of(tail[starts[offset] : end - 1])
+            if term_holds(term, groups_of(tail[starts[slot] : end - 1])):
+                found.add(index)
+        return found
+
+    def _groups_at(self, index: int) -> FieldGroups:
+        """The searchable fields of entry ``index``, from its record."""
         record = self._record(index)
         return field_groups(
             record["id"],

@@ -20,7 +20,8 @@ from typing import NamedTuple
 from pubcli.errors import NoMatchError
 from pubcli.safe_text import one_line
 from pubcli.store.memory import Store
-from pubcli.store.query import Criteria, fold
+from pubcli.store.query import Criteria
+from pubcli.store.search import fold
 
 SHOWN_CANDIDATES = 10
 """An ambiguous prefix names at most this many of the ids it starts, then how many more."""
