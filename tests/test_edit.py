@@ -372,6 +372,33 @@ def test_an_unchanged_or_emptied_buffer_cancels(isolated: Path, save: str) -> No
     assert path.read_bytes() == before
 
 
+@pytest.mark.parametrize("again", ["KEEP", "same"])
+def test_the_same_invalid_entry_saved_again_cancels(isolated: Path, again: str) -> None:
+    """Quitting the reopened editor without fixing the entry (or an editor that writes
+    the same invalid text each time) cancels: the editor is not opened a third time."""
+    path = catalogue(isolated)
+    before = path.read_bytes()
+    invalid = block_of(HAND_WRITTEN, "last").replace('title = "Last"', 'tittle = "x"')
+    # A third run would find no save in the list and exit 1 (exit 2 for pubcli).
+    env = _editor(isolated, [invalid, invalid if again == "same" else "KEEP"])
+    output, code = _in_terminal(["edit", "last"], isolated, None, env)
+    assert code == 0, output
+    assert "edit cancelled" in output
+    assert (isolated / "saves.n").read_text() == "2"
+    assert path.read_bytes() == before
+
+
+def test_an_editor_that_deletes_the_file_cancels(isolated: Path) -> None:
+    """No file left to read is an emptied buffer: exit 0, nothing written, no traceback."""
+    path = catalogue(isolated)
+    before = path.read_bytes()
+    env = {"EDITOR": "sh -c 'rm -- \"$1\"' editor", "VISUAL": ""}
+    output, code = _in_terminal(["edit", "last"], isolated, None, env)
+    assert code == 0, output
+    assert "edit cancelled" in output
+    assert path.read_bytes() == before
+
+
 def test_edit_and_remove_keep_permissions_and_write_through_a_symlink(
     cli: Cli, isolated: Path
 ) -> None:

@@ -4,7 +4,8 @@ The block is written to a private temporary file (never beside the catalogue), t
 editor run on it as git runs one (the variable split like a shell command line), and
 the saved text planned as a replacement of the block (``changes.plan_replace``). If it is
 not a valid entry, the editor opens again with the problems as ``#`` comments at the top
-(as ``kubectl edit`` does). An unchanged or emptied buffer cancels. No Typer here.
+(as ``kubectl edit`` does). An unchanged, emptied or deleted buffer cancels, and so does
+the refused text saved again. No Typer here.
 """
 
 from __future__ import annotations
@@ -54,18 +55,24 @@ def edit_in_editor(
     os.close(descriptor)
     try:
         buffer = body + newline
+        rejected: str | None = None
         while True:
             Path(name).write_bytes(buffer.encode("utf-8"))
             _run_editor(name)
             try:
                 saved = Path(name).read_bytes().decode("utf-8")
+            except FileNotFoundError:
+                return None  # the editor removed the buffer: nothing left to save
             except UnicodeDecodeError:
                 raise UsageError(
                     "the edited entry is not valid UTF-8; nothing was written"
                 ) from None
             text = _without_problems(saved).rstrip(_BLANK)
-            if text == body or not _has_content(text):
+            # The text already refused, saved again, is the user giving up (or an editor
+            # that cannot fix it): reopening it would loop for ever.
+            if text in (body, rejected) or not _has_content(text):
                 return None
+            rejected = text
             text += tail
             try:
                 return change_catalogue(
