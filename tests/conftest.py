@@ -14,11 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from pubcli.cli.main import main
 from pubcli.model import Publication
 from pubcli.safe_text import INVISIBLE
+
+# No test is timed (speed is bench/run.py's): Hypothesis' per-example deadline only made
+# tests fail on a loaded machine ("Flaky: ... took 250 ms").
+settings.register_profile("pubcli", deadline=None)
+settings.load_profile("pubcli")
 
 INVISIBLE_CHARACTER = re.compile(f"[{INVISIBLE}]")
 
