@@ -126,3 +126,20 @@ def test_ctrl_c_at_a_prompt_ends_its_line_first(
     assert terminal.finish() == 130
     assert "Title: ^C\r\nerror: interrupted\r\n" in terminal.screen, repr(terminal.screen)
     assert path.read_bytes() == before
+
+
+def test_an_answer_not_in_utf8_is_asked_again(
+    make_catalogue: Callable[..., Path], isolated: Path
+) -> None:
+    """Bytes that are not UTF-8 (a Latin-1 terminal) are refused as the answer is typed,
+    with one error line, and the question is asked again; no internal error."""
+    path = make_catalogue(entry("a", "Alpha"))
+    terminal = Terminal(["add", "--type", "Letter", "--component", "ICE"], isolated)
+    terminal.wait_for("Title: ")
+    terminal.answered = terminal.screen.index("Title: ") + len("Title: ")
+    os.write(terminal.fd, b"Caf\xe9\r")
+    terminal.answer("Title: ", "Cafe")
+    assert terminal.finish() == 0, terminal.screen
+    errors = [line for line in terminal.screen.splitlines() if line.startswith("error: ")]
+    assert errors == ["error: the answer 'Caf\\xe9' is not valid UTF-8"], terminal.screen
+    assert load_catalogue(path, "c").publications[-1].title == "Cafe"

@@ -36,7 +36,7 @@ from pubcli.output.reports import (
     print_records,
     print_stats,
 )
-from pubcli.output.streams import decode_arguments, say, warn_newer_schema, write
+from pubcli.output.streams import decode_answer, decode_arguments, say, warn_newer_schema, write
 from pubcli.safe_text import one_line
 from pubcli.store.memory import Store
 from pubcli.store.query import SORT_KEYS
@@ -441,6 +441,11 @@ def _ask(key: str, *, id_given: bool) -> object:
             sys.stdout.write("\n")
             sys.stdout.flush()
             raise
+        try:
+            answer = decode_answer(answer)
+        except UsageError as error:
+            say("error: ", str(error))
+            continue
         value = answer_value(key, answer)
         problems = answer_problems(key, value, id_given=id_given)
         if not problems:

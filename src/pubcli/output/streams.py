@@ -238,16 +238,27 @@ def silence_stdout() -> None:
 
 def decode_arguments(arguments: Sequence[str]) -> list[str]:
     """Recover UTF-8 arguments that a non-UTF-8 locale decoded as surrogates; refuse others."""
-    decoded = []
-    for argument in arguments:
+    return [_recover_utf8(argument, os.fsencode, "argument") for argument in arguments]
+
+
+def decode_answer(answer: str) -> str:
+    """A prompt's answer, recovered as UTF-8 like an argument: bytes that are not UTF-8
+    reach Python as surrogates (surrogateescape), which no file or terminal can write."""
+
+    def raw_bytes(text: str) -> bytes:
+        return text.encode(sys.stdin.encoding or "utf-8", "surrogateescape")
+
+    return _recover_utf8(answer, raw_bytes, "the answer")
+
+
+def _recover_utf8(text: str, raw_bytes: Callable[[str], bytes], what: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = raw_bytes(text)
         try:
-            argument.encode("utf-8")
-        except UnicodeEncodeError:
-            raw = os.fsencode(argument)
-            try:
-                argument = raw.decode("utf-8")
-            except UnicodeError:
-                shown = one_line(raw.decode("utf-8", "backslashreplace"))
-                raise UsageError(f"argument '{shown}' is not valid UTF-8") from None
-        decoded.append(argument)
-    return decoded
+            return raw.decode("utf-8")
+        except UnicodeError:
+            shown = one_line(raw.decode("utf-8", "backslashreplace"))
+            raise UsageError(f"{what} '{shown}' is not valid UTF-8") from None
+    return text
