@@ -63,6 +63,27 @@ def test_a_lock_file_left_by_a_killed_writer_is_removed_by_the_next(
     assert sorted(os.listdir(path.parent)) == ["publications.toml"]
 
 
+@pytest.mark.parametrize("points_to", ["elsewhere", "missing/file"])
+def test_a_symlink_as_the_lock_file_is_refused_not_followed(
+    make_catalogue: Callable[..., Path], isolated: Path, points_to: str
+) -> None:
+    """A symlink planted where the lock file goes is not followed (that would create a
+    file wherever it points, and remove the link but not that file): exit 3, one error
+    that says what is in the way; the catalogue as it was, nothing created."""
+    path = make_catalogue(entry("a", "Alpha"))
+    before = path.read_bytes()
+    lock = path.parent / "publications.toml.lock"
+    lock.symlink_to(isolated / points_to)
+    result = run_process(ADD, cwd=isolated)
+    assert result.returncode == 3, result.stderr
+    message = result.stderr.decode()
+    assert message.startswith("error: cannot lock ") and message.count("\n") == 1
+    assert "is a symbolic link" in message, message
+    assert path.read_bytes() == before
+    assert not (isolated / points_to).exists()
+    assert lock.is_symlink()
+
+
 def test_the_lock_excludes_while_holders_remove_its_file(isolated: Path) -> None:
     """Writers that opened the lock file before its holder removed it never hold the lock
     at the same time as a writer that created the next one: at most one holder at a time."""

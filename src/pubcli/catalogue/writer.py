@@ -149,12 +149,16 @@ def locked(target: Target, timeout: float | None = None) -> Iterator[None]:
 
 
 def _open_lock_file(target: Target) -> int:
+    # Not followed: a link planted at the lock path would have pubcli create a file
+    # wherever it points, and then remove the link but leave that file.
+    flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
     try:
-        return os.open(target.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        return os.open(target.lock_path, flags, 0o644)
     except OSError as error:
+        reason = "is a symbolic link" if error.errno == errno.ELOOP else error.strerror
         raise CatalogueError(
             f"cannot lock {one_line(target.display)}: {one_line(str(target.lock_path))}: "
-            f"{error.strerror}"
+            f"{reason}"
         ) from None
 
 
@@ -182,7 +186,7 @@ def _flock_until(descriptor: int, deadline: float, target: Target, wait: float) 
 def _is_at_path(descriptor: int, path: Path) -> bool:
     """Whether the open file ``descriptor`` is the file now at ``path``."""
     try:
-        at_path = os.stat(path)
+        at_path = os.lstat(path)  # a link put there since the open is not the file locked
     except FileNotFoundError:
         return False
     except OSError as error:
