@@ -157,8 +157,7 @@ def _open_lock_file(target: Target) -> int:
     except OSError as error:
         reason = "is a symbolic link" if error.errno == errno.ELOOP else error.strerror
         raise CatalogueError(
-            f"cannot lock {one_line(target.display)}: {one_line(str(target.lock_path))}: "
-            f"{reason}"
+            f"cannot lock {one_line(target.display)}: {one_line(str(target.lock_path))}: {reason}"
         ) from None
 
 
