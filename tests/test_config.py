@@ -90,3 +90,23 @@ def test_a_config_that_cannot_be_read_is_an_error(isolated: Path) -> None:
     result = run_process(["list"], cwd=isolated)
     assert result.returncode == 2
     assert result.stderr.decode() == f"error: cannot read {path}: Is a directory\n"
+
+
+def test_a_fifo_as_config_is_refused_at_once(isolated: Path) -> None:
+    """Opening a FIFO for reading waits for a writer: the config is refused instead."""
+    path = _write_config(isolated / ".config", "")
+    path.unlink()
+    os.mkfifo(path)
+    result = run_process(["list"], cwd=isolated, timeout=20)
+    assert result.returncode == 2
+    assert result.stderr.decode() == f"error: cannot read {path}: not a regular file\n"
+
+
+@pytest.mark.parametrize("arguments", [["--help"], ["list", "--help"], ["cache"], ["config"]])
+def test_help_prints_whatever_the_config_holds(isolated: Path, arguments: list[str]) -> None:
+    """A broken config fails the commands that read it, never the help that says how to
+    find it (``pubcli config path``)."""
+    _write_config(isolated / ".config", "color = 3\n")
+    result = run_process(arguments, cwd=isolated)
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert result.stdout.startswith(b"Usage: pubcli")

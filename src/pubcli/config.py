@@ -10,6 +10,7 @@ anything else is handed to tomli, which knows the whole of TOML and says where i
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Mapping
@@ -76,7 +77,7 @@ def load_config(environ: Mapping[str, str]) -> Config:
 
 def _load(path: Path) -> Config:
     try:
-        data = path.read_bytes()
+        data = _read_regular(path)
     except (FileNotFoundError, NotADirectoryError):
         return Config()
     except OSError as error:
@@ -90,6 +91,21 @@ def _load(path: Path) -> Config:
     if values is None:
         values = _parsed(text, path)
     return _settings(values, text, path)
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of the file at ``path``; a FIFO or device there is refused, never waited on
+    (opening a FIFO for reading blocks until a writer comes)."""
+    import stat
+
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with open(descriptor, "rb") as file:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        return file.read()
 
 
 def _shown(path: Path) -> str:

@@ -26,7 +26,12 @@ from pubcli.config import COLOR_CHOICES
 from pubcli.errors import InvalidInputError, NoMatchError, UsageError
 from pubcli.fields import FIELD_NAMES, Record
 from pubcli.model import Publication
-from pubcli.output.environment import choose_format, current, set_global_options
+from pubcli.output.environment import (
+    choose_format,
+    current,
+    current_width,
+    set_global_options,
+)
 from pubcli.output.formats import FORMATS, dump_json
 from pubcli.output.reports import (
     CHECK_FORMATS,
@@ -1241,7 +1246,7 @@ def _with_help_layout(command: Any) -> Any:
         """Click's help formatter, wrapping at spaces only."""
 
         def __init__(self, indent_increment: int = 2, width: Any = None, **rest: Any) -> None:
-            width = help_text.help_width(current().width)
+            width = help_text.help_width(current_width())
             super().__init__(indent_increment=indent_increment, width=width, **rest)
 
         def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:

@@ -159,6 +159,16 @@ def current() -> Environment:
     return _of_process[0]
 
 
+def current_width() -> int | None:
+    """The width of this run's output, without the config file: help must print even when
+    the config is broken (its message says how to find and fix the file)."""
+    if _chosen is not None:
+        return _chosen.width
+    if _of_process:
+        return _of_process[0].width
+    return _width(sys.stdout)
+
+
 def _apply(environment: Environment) -> Environment:
     color = _global_options.get("color")
     if color in ("always", "never"):
