@@ -28,6 +28,12 @@ def two_cached(isolated: Path, make_catalogue: Callable[..., Path]) -> tuple[Pat
     return kept, gone
 
 
+REFUSED = (
+    "warning: {} is not used as the cache: it must be a directory of yours that no one"
+    " else may write (not a symlink)\n"
+)
+
+
 def _files(directory: Path) -> list[str]:
     return sorted(os.listdir(directory))
 
@@ -116,7 +122,7 @@ def test_clear_never_follows_a_symlinked_cache_directory(
     before = _files(real)
     result = run_process(["cache", "clear"])
     assert result.returncode == 0
-    assert result.stderr == b"removed 0 caches (0 B)\n"
+    assert result.stderr.decode() == REFUSED.format(cache_dir) + "removed 0 caches (0 B)\n"
     assert _files(real) == before
     assert run_process(["cache", "info"]).stdout.decode().startswith("0 cached catalogues")
 
@@ -128,3 +134,28 @@ def test_cache_commands_refuse_what_they_cannot_do(isolated: Path) -> None:
         b"error: --catalogue is empty: give the catalogue's path\n",
     )
     assert run_process(["cache"]).stdout.startswith(b"Usage: pubcli cache")
+
+
+@pytest.mark.parametrize("kind", ["symlink", "writable by others"])
+def test_a_cache_directory_that_clear_cannot_touch_is_never_used(
+    isolated: Path, make_catalogue: Callable[..., Path], cache_dir: Path, kind: str
+) -> None:
+    """Reads and the cache commands share one rule: a cache that queries use is always one
+    that ``cache info`` lists and ``cache clear`` removes, and a directory that is not used
+    is said to be so rather than shown as empty."""
+    make_catalogue(entry("a", "A"))
+    if kind == "symlink":
+        real = isolated / "real-cache"
+        real.mkdir(mode=0o700)
+        cache_dir.parent.mkdir()
+        cache_dir.symlink_to(real)
+    else:
+        real = cache_dir
+        real.mkdir(parents=True)
+        real.chmod(0o777)
+    assert run_process(["list", "-f", "ids"], cwd=isolated).stdout == b"a\n"
+    assert _files(real) == []
+    for arguments in (["cache", "info"], ["cache", "clear"]):
+        result = run_process(arguments, cwd=isolated)
+        assert result.returncode == 0
+        assert result.stderr.decode().startswith(REFUSED.format(cache_dir))

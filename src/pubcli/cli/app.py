@@ -1071,6 +1071,19 @@ def _cache_directory() -> Path:
     return directory
 
 
+def _warn_if_refused(directory: Path) -> None:
+    """Say why a cache directory pubcli does not use shows no caches (else '0 caches'
+    would hide that every query parses the whole catalogue)."""
+    from pubcli.store.cache import refused_directory
+
+    if refused_directory(directory):
+        say(
+            "warning: ",
+            f"{one_line(str(directory))} is not used as the cache: it must be a directory"
+            " of yours that no one else may write (not a symlink)",
+        )
+
+
 @cache_app.command("dir")
 def cache_dir_command() -> None:
     """Print the cache directory (it need not exist yet).
@@ -1095,6 +1108,7 @@ def cache_info_command(
     from pubcli.store.cache import cached_catalogues
 
     directory = _cache_directory()
+    _warn_if_refused(directory)
     print_cache_info(str(directory), cached_catalogues(directory), output_format.value)
 
 
@@ -1111,6 +1125,7 @@ def cache_clear_command(ctx: typer.Context, catalogue: CatalogueOption = None) -
     chosen = _catalogue_option(ctx, catalogue)
     refuse_empty(chosen)
     directory = _cache_directory()
+    _warn_if_refused(directory)
     removed = clear_cache(directory, Path(chosen) if chosen is not None else None)
     removed += clear_cache(directory, gone_only=True)
     print_cache_cleared(removed, chosen)

@@ -169,9 +169,13 @@ def _private(status: os.stat_result) -> bool:
 
 
 def _usable_directory(directory: Path) -> bool:
-    """Whether ``directory`` exists and is private: else the cache is neither read nor written."""
+    """Whether ``directory`` exists and is private: else the cache is neither read nor written.
+
+    A symlink there is not pubcli's (``cache clear`` never follows one), so reads and writes
+    do not use it either: a cache that is used is always one that can be listed and removed.
+    """
     try:
-        status = os.stat(directory)
+        status = os.lstat(directory)
     except (OSError, ValueError):
         return False
     return stat.S_ISDIR(status.st_mode) and _private(status)
@@ -1898,6 +1902,12 @@ def _cached_in(directory: int) -> list[CachedCatalogue]:
         exists = catalogue is not None and os.path.isfile(catalogue)
         found.append(CachedCatalogue(key, catalogue, size, exists, tuple(names)))
     return found
+
+
+def refused_directory(directory: Path) -> bool:
+    """Whether something is at ``directory`` that pubcli does not use as its cache (a
+    symlink, a file, another user's directory or one that others may write)."""
+    return os.path.lexists(directory) and not _usable_directory(directory)
 
 
 def cached_catalogues(directory: Path) -> list[CachedCatalogue]:
