@@ -226,3 +226,23 @@ def test_with_real_less(isolated: Path) -> None:
     assert COLOUR in screen  # passed through by -R, not shown as ESC[36m
     assert "ESC[" not in screen
     assert "Traceback" not in screen and "error" not in screen
+
+
+def test_a_quoted_pager_path_runs_without_a_shell(
+    isolated: Path, fake_pager: tuple[Path, Path]
+) -> None:
+    """Quotes need no shell (shlex splits them as sh does): a pager path with a space runs,
+    and one that does not exist is a warning with the view printed, not a lost view."""
+    script, log = fake_pager
+    spaced = isolated / "my pager"
+    script.rename(spaced)
+    session = start_in_pty(LONG, isolated, {"PUBCLI_PAGER": f'"{spaced}"'}, rows=10)
+    code, screen = session.finish()
+    assert code == 0
+    assert "statement-hurricane-dorian" in log.read_text(encoding="utf-8")
+    missing = isolated / "no such pager"
+    session = start_in_pty(LONG, isolated, {"PUBCLI_PAGER": f"'{missing}' -R"}, rows=10)
+    code, screen = session.finish()
+    assert code == 0
+    assert f"warning: cannot run pager '{missing}' -R" in screen
+    assert "statement-hurricane-dorian" in screen

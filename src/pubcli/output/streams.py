@@ -115,7 +115,9 @@ class _Paging(io.TextIOBase):
             words = shlex.split(self._command)
         except ValueError:
             words = []
-        plain = words and not any(c in self._command for c in "|&;<>()$`\\\"'*?[#~=%")
+        # Quotes and backslashes need no shell (shlex splits as sh does): a missing pager is
+        # then a warning and the view printed, not sh's "not found" and nothing shown.
+        plain = words and not any(c in self._command for c in "|&;<>()$`*?[#~=%")
         argv = words if plain else ["/bin/sh", "-c", self._command]
         try:
             self._process = subprocess.Popen(argv, stdin=subprocess.PIPE, env=environ)
