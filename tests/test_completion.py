@@ -159,3 +159,23 @@ def test_zsh_and_fish_offer_no_file_names_from_a_broken_catalogue(
     zsh = _complete("zsh", "pubcli filter --type Pri", good).stdout.decode()
     assert '"Privacy Impact Assessment"' in zsh
     assert os.environ.get("_PUBCLI_COMPLETE") is None
+
+
+def test_hostile_values_are_inserted_as_data_and_run(
+    isolated: Path, make_catalogue: Callable[..., Path], bash_in_pty: Callable[..., Session]
+) -> None:
+    """Quotes, a command substitution and backticks in a value are inserted escaped: the
+    completed command finds the entry and runs nothing of the value."""
+    catalogue = make_catalogue(
+        entry("hostile", "Hostile", type_='Qx $(touch PWNED) `touch PWNED2` it\'s "q"')
+    )
+    session = bash_in_pty(isolated, catalogue)
+    assert session.read_until(b"$ ")
+    _typed(session, b"pubcli filter -f ids --type Qx")
+    assert session.read_until(b"PWNED2")
+    session.send(b"\r")
+    assert session.read_until(b"hostile")
+    screen = _done(session)
+    assert "rc=0" in screen
+    assert not (isolated / "PWNED").exists()
+    assert not (isolated / "PWNED2").exists()

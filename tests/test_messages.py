@@ -122,3 +122,22 @@ def test_a_one_day_range_is_not_empty(catalogue: Path) -> None:
         arguments = ["filter", "-f", "ids", "--since", since, "--until", until]
         result = run_process(arguments, cwd=catalogue.parent.parent)
         assert (result.returncode, result.stdout) == (0, b"only-one\n")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["list", "--limit", "x"], "invalid value for '--limit': 'x' is not a whole number"),
+        (["list", "--no-cach"], "no such option: --no-cach (did you mean '--no-cache'?)"),
+        (["list", "extra"], "got unexpected extra argument (extra)"),
+        (["list", "extra", "more"], "got unexpected extra arguments (extra more)"),
+    ],
+)
+def test_click_messages_read_the_same_on_every_supported_click(
+    catalogue: Path, arguments: list[str], message: str
+) -> None:
+    """Click 8.5 (lowest Typer) and the Click bundled with newer Typer word these
+    differently; users and scripts see one wording."""
+    result = run_process(arguments, cwd=catalogue.parent.parent)
+    assert result.returncode == 2
+    assert result.stderr.decode() == f"error: {message}; see 'pubcli {arguments[0]} --help'\n"

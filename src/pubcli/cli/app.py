@@ -1322,9 +1322,17 @@ def _usage_message(error: _UsageErrorLike, arguments: Sequence[str]) -> str:
     message = re.sub(r"\.\s+(?=[A-Z])", "; ", message)
     message = re.sub(r"(^|; |\()([A-Z])(?=[a-z ])", lambda m: m[1] + m[2].lower(), message)
     message = re.sub(r"; (did you mean [^?]*\?)$", r" (\1)", message.removesuffix("."))
-    message = re.sub(r"is not a valid (integer|int range)", "is not a whole number", message)
+    message = re.sub(r"is not a valid int(?:eger)?(?: range)?", "is not a whole number", message)
     # Click 8.2+ quotes the unknown option where earlier releases put a colon: one wording.
     message = re.sub(r"^no such option '([^']*)'", r"no such option: \1", message)
+    # The bundled Click lists a single close option where Click 8.5 asks "did you mean".
+    message = re.sub(r"\(possible options: ([^,)]+)\)$", r"(did you mean '\1'?)", message)
+    # ... and says "argument(s)" where Click 8.5 counts them.
+    message = re.sub(
+        r"extra argument\(s\) \(([^)]*)\)",
+        lambda m: f"extra argument{'s' if ' ' in m[1] else ''} ({m[1]})",
+        message,
+    )
     return f"{one_line(message)}; see '{_command_path(error, arguments)} --help'"
 
 
