@@ -140,3 +140,16 @@ def test_dash_goes_alone(catalogue: Path) -> None:
         "",
         "error: '-' reads the ids from standard input: give it as the only ID\n",
     )
+
+
+@pytest.mark.parametrize("command", ["show", "edit", "remove"])
+def test_an_unknown_id_is_shown_escaped_once(catalogue: Path, command: str) -> None:
+    """An ESC in the id shows as \\x1b (never raw, and not \\\\x1b as repr would write it);
+    a typed backslash shows as typed."""
+    options = {"edit": ["--title", "New"], "remove": ["--yes"]}.get(command, [])
+    result = run_process([command, "a\x1bb", "c\\d", *options], cwd=catalogue.parent.parent)
+    assert result.returncode == 1
+    err = result.stderr.decode()
+    assert "\x1b" not in err
+    assert "no publication with id 'a\\x1bb'" in err
+    assert "no publication with id 'c\\d'" in err

@@ -35,3 +35,9 @@ def escape_controls(text: str, *, keep_layout: bool = True) -> str:
 def one_line(text: str) -> str:
     """Return ``text`` escaped and on one line: for ids, paths and values in messages."""
     return escape_controls(text, keep_layout=False)
+
+
+def quoted(text: str) -> str:
+    """``text`` escaped, on one line, between single quotes: a value in a message. (repr
+    would double the backslash of each escape, showing ``\\x1b`` for an ESC.)"""
+    return f"'{one_line(text)}'"

@@ -32,7 +32,7 @@ from pubcli.catalogue.writer import parse_for_write
 from pubcli.errors import CatalogueError, InvalidInputError, NoMatchError, UsageError
 from pubcli.fields import FIELD_NAMES
 from pubcli.model import Publication
-from pubcli.safe_text import one_line
+from pubcli.safe_text import one_line, quoted
 from pubcli.store.lookup import closest_ids
 
 
@@ -127,7 +127,7 @@ def _positions(parsed: _Parsed, ids: Sequence[str], display: str) -> list[int]:
         for id_ in unknown:
             closest = closest_ids(known, id_)
             hint = f"; closest: {', '.join(closest)}" if closest else ""
-            lines.append(f"no publication with id {one_line(id_)!r}{hint}")
+            lines.append(f"no publication with id {quoted(id_)}{hint}")
         raise NoMatchError("\n".join(lines))
     positions = []
     for id_ in dict.fromkeys(ids):  # an id given twice is changed once

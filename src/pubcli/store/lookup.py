@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from pubcli.errors import NoMatchError
-from pubcli.safe_text import one_line
+from pubcli.safe_text import quoted
 from pubcli.store.memory import Store
 from pubcli.store.query import Criteria
 from pubcli.store.search import fold
@@ -115,12 +115,12 @@ def _find(store: Store, ids: _Ids, wanted: str) -> int | str:
     starting = ids.starting(prefix) if prefix else []
     if len(starting) == 1:
         return ids.position[starting[0]]
-    shown = one_line(wanted)
+    shown = quoted(wanted)
     if starting:
-        return f"{shown!r} is ambiguous; it starts {_some(starting)}"
+        return f"{shown} is ambiguous; it starts {_some(starting)}"
     closest = _closest(store, ids, prefix)
     hint = f"; closest: {', '.join(closest)}" if closest else ""
-    return f"no publication with id {shown!r}{hint}"
+    return f"no publication with id {shown}{hint}"
 
 
 def _some(ids: Sequence[str]) -> str:
