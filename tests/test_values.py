@@ -238,6 +238,29 @@ def test_add_adopts_the_catalogues_spelling_and_says_so(
     assert "ice" not in text.replace("Office", "")
 
 
+@pytest.mark.parametrize("cache", ["cold", "warm", "no cache"])
+def test_a_facet_value_in_another_normal_form_is_the_same_value(
+    cli: Cli, make_catalogue: Callable[..., Path], cache: str
+) -> None:
+    """A component typed with a combining accent (NFD, as macOS file names and some
+    keyboards give it) is the catalogue's precomposed value: adopted, filtered and counted
+    as one, not a second value that looks the same."""
+    make_catalogue(entry("a", "Alpha", components=["Café"]))
+    flags = ["--no-cache"] if cache == "no cache" else []
+    if cache == "warm":
+        assert cli("list").code == 0
+    decomposed = "Cafe\u0301"
+    result = cli("add", "--title", "New", "--type", "Letter", "--component", decomposed, *flags)
+    assert result.code == 0, result.err
+    assert result.err.startswith(
+        f'note: using the catalogue\'s spelling "Café" for component "{decomposed}"\n'
+    )
+    found = cli("filter", "--component", decomposed, "--format", "ids", *flags)
+    assert found.out.split() == ["a", "new"]
+    counts = json.loads(cli("stats", "--format", "json", *flags).out)
+    assert decomposed not in json.dumps(counts, ensure_ascii=False)
+
+
 def test_dry_run_shows_the_adopted_spelling(cli: Cli, make_catalogue: Callable[..., Path]) -> None:
     """What --dry-run prints is what add would write."""
     make_catalogue(entry("a", "Alpha"))

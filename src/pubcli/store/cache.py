@@ -85,7 +85,7 @@ if TYPE_CHECKING:
     from pubcli.fields import Record
     from pubcli.model import Publication
 
-CACHE_FORMAT = 8
+CACHE_FORMAT = 9
 NO_CACHE_ENV = "PUBCLI_NO_CACHE"
 RACY_WINDOW_NS = 100_000_000
 """The timestamp tick assumed for a file system with sub-second timestamps (generous: the

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from pubcli.errors import UsageError
 from pubcli.safe_text import one_line
-from pubcli.store.search import Query, field_groups, parse
+from pubcli.store.search import Query, field_groups, fold, parse
 from pubcli.store.search import matches as search_matches
 
 if TYPE_CHECKING:
@@ -46,9 +46,10 @@ def parse_date_bound(text: str, *, end: bool, option: str) -> datetime.date:
 
 
 def fold_facet(value: str) -> str:
-    """A facet value as ``--type``, ``--component`` and ``--topic`` compare it: ignoring
-    case (Unicode casefold)."""
-    return value.casefold()
+    """A facet value as ``--type``, ``--component`` and ``--topic`` compare it, as
+    ``--text`` compares words: ignoring case (Unicode casefold), with canonically
+    equivalent spellings (NFC and NFD) one value, since they look the same to the user."""
+    return fold(value)
 
 
 def facets_match(

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
+from pubcli.store.query import fold_facet
+
 if TYPE_CHECKING:
     from pubcli.model import Publication
 
@@ -40,12 +42,12 @@ def count_by(
     counts: dict[str, int] = {}
     spelling: dict[str, str] = {}
     for value, count in earlier:
-        counts[value.casefold()] = count
-        spelling[value.casefold()] = value
+        counts[fold_facet(value)] = count
+        spelling[fold_facet(value)] = value
     for values, publication_count in _groups(publications, facet).items():
         counted = set()  # a publication counts once for values differing only in case
         for value in values:
-            folded = value.casefold()
+            folded = fold_facet(value)
             if folded not in counted:
                 counted.add(folded)
                 counts[folded] = counts.get(folded, 0) + publication_count
