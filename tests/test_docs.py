@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import typer.core
 import typer.main
@@ -48,3 +50,38 @@ def test_ci_runs_the_readme_test_command() -> None:
     """.ci/run runs exactly the README's second quick-start command."""
     ci_script = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert quick_start()[1] in ci_script.splitlines()
+
+
+def console_examples(heading: str) -> list[tuple[str, str]]:
+    """Each ``$ command`` of the console blocks of a README section, with the output shown
+    under it (up to the next command or the end of the block)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    examples: list[tuple[str, str]] = []
+    for block in re.findall(r"```console\n(.*?)```", section, re.S):
+        for part in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, _, shown = part.partition("\n")
+            examples.append((command, shown))
+    return examples
+
+
+def test_the_citing_examples_run_as_written(tmp_path: Path) -> None:
+    """Every command of README "Citing" runs on the shipped catalogue with exit 0 and
+    prints exactly what the README shows under it."""
+    import shutil
+    import subprocess
+
+    from tests.conftest import PUBCLI, SHIPPED_CATALOGUE
+
+    (tmp_path / "data").mkdir()
+    shutil.copy(SHIPPED_CATALOGUE, tmp_path / "data" / "publications.toml")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PUBCLI_")}
+    environment.update(PATH=f"{PUBCLI.parent}{os.pathsep}{environment['PATH']}", BROWSER="true")
+    examples = console_examples("Citing")
+    assert len(examples) >= 5
+    for command, shown in examples:
+        done = subprocess.run(
+            command, shell=True, cwd=tmp_path, env=environment, capture_output=True, timeout=60
+        )
+        assert (done.returncode, done.stderr) == (0, b""), command
+        assert done.stdout.decode("utf-8") == shown, command

@@ -54,6 +54,11 @@ def catalogue(make_catalogue: Callable[..., Path]) -> Path:
         ["filter", "--since", "2019", "--until", "2019-12", "-f", "jsonl"],
         ["filter", "--text", "absent"],
         ["filter", "--topic", "BORDER", "--format", "markdown", "--no-cache"],
+        ["list", "--format", "csl-json", "--sort", "title"],
+        ["filter", "--text", "opioid", "-f", "bibtex"],
+        ["filter", "--component", "ice", "--format=ris"],
+        ["filter", "--text", "absent", "-f", "csl-json"],
+        ["list", "-f", "bibtex", "--columns", "id"],
     ],
 )
 def test_plain_calls_take_the_quick_route_with_the_same_answer(
@@ -201,6 +206,7 @@ def test_choices_come_from_the_core() -> None:
     """The formats and orders both routes accept are the core's own constants."""
     by_name = {option.name: option for option in OPTIONS["filter"]}
     assert by_name["--format"].choices == FORMATS
+    assert {"csl-json", "bibtex", "ris"} <= set(FORMATS)
     assert by_name["--sort"].choices == SORT_KEYS
 
 

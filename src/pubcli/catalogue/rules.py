@@ -130,6 +130,11 @@ def _check_url(value: object) -> list[str]:
     return []
 
 
+def is_web_url(value: str) -> bool:
+    """Whether ``value`` is a URL the catalogue accepts: absolute ``http://`` or ``https://``."""
+    return not _check_url(value)
+
+
 def _unknown_key_problem(key: str) -> str:
     import difflib  # only for the message of a broken entry
 

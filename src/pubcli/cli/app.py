@@ -389,6 +389,55 @@ def show_command(
     print_records(publications, chosen, many=many)
 
 
+# --- open ----------------------------------------------------------------------------
+
+
+@app.command("open")
+def open_command(
+    ctx: typer.Context,
+    publication_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="A full id, or a prefix only one id starts with.",
+            autocompletion=_complete_from_catalogue("id"),
+        ),
+    ],
+    print_only: Annotated[
+        bool, typer.Option("--print", help="Print the URL instead of opening it.")
+    ] = False,
+    catalogue: CatalogueOption = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Open a publication's URL in the web browser ($BROWSER, else the system's).
+
+    Without a browser to open it with, the URL is printed instead. Exit status 1 when
+    the publication has no URL.
+
+    Examples:
+      pubcli open statement-hurricane   # any unique prefix of an id will do
+      pubcli open statement-hurricane-dorian --print
+    """
+    from pubcli.output.browser import open_in_browser
+    from pubcli.store.lookup import resolve_id
+
+    def question(store: Store) -> Record:
+        index = resolve_id(store, publication_id)
+        return store.records([index])[0]
+
+    publication = ask(_catalogue_option(ctx, catalogue), no_cache, question)
+    url = publication["url"]
+    if url is None:
+        raise NoMatchError(f"{publication['id']} has no URL to open")
+    if print_only:
+        write([one_line(url) + "\n"])
+    elif open_in_browser(url):
+        say("", f"opened {one_line(url)}")
+    else:
+        write([one_line(url) + "\n"])
+        say("note: ", "no browser to open it with; set BROWSER to choose one")
+
+
 # --- add -----------------------------------------------------------------------------
 
 

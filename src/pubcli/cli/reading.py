@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from pubcli.catalogue.locate import find_catalogue
 from pubcli.output.environment import choose_format, current
-from pubcli.output.formats import DEFAULT_COLUMNS, machine_chunks, parse_columns
+from pubcli.output.formats import DEFAULT_COLUMNS, machine_chunks, parse_columns, refuse_columns
 from pubcli.output.streams import (
     print_renderable,
     print_renderables,
@@ -133,6 +133,7 @@ def print_listing(
 ) -> int:
     """Print the publications matching ``criteria``; return how many there were."""
     chosen_format = choose_format(output_format, elsewhere="tsv")
+    refuse_columns(chosen_format, columns)
     chosen_columns = parse_columns(columns) if columns else DEFAULT_COLUMNS[chosen_format]
     only_ids = chosen_columns == ("id",) and chosen_format in ("ids", "tsv")
 

@@ -1,4 +1,5 @@
-"""The machine output formats of list and filter: json, jsonl, csv, tsv, ids (SPEC section 4).
+"""The machine output formats of list and filter: json, jsonl, csv, tsv, ids (SPEC section 4),
+and the citation formats of ``citations`` (SPEC section 11).
 
 Every function here takes publications as records (their JSON-ready form, ``fields.Record``)
 and returns plain text, never styled: scripts read it.
@@ -15,7 +16,9 @@ from pubcli.errors import UsageError
 from pubcli.fields import FIELD_NAMES, Record
 from pubcli.safe_text import INVISIBLE, escape_controls, one_line
 
-FORMATS = ("table", "json", "jsonl", "csv", "tsv", "ids", "markdown")
+CITATION_FORMATS = ("csl-json", "bibtex", "ris")
+"""The formats made by ``citations`` (SPEC section 11): every field, whatever ``--columns``."""
+FORMATS = ("table", "json", "jsonl", "csv", "tsv", "ids", "markdown", *CITATION_FORMATS)
 SHORT_COLUMNS: tuple[str, ...] = ("id", "date", "type", "title")
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "table": SHORT_COLUMNS,
@@ -25,6 +28,10 @@ DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "jsonl": FIELD_NAMES,
     "csv": FIELD_NAMES,
     "markdown": SHORT_COLUMNS,
+    # Citations carry every field whatever the columns (--columns is refused with them).
+    "csl-json": FIELD_NAMES,
+    "bibtex": FIELD_NAMES,
+    "ris": FIELD_NAMES,
 }
 LIST_SEPARATOR = "; "
 
@@ -146,7 +153,31 @@ def machine_chunks(
         return tsv_chunks(publications, columns)
     if output_format == "markdown":
         return markdown_chunks(publications, columns)
+    if output_format in CITATION_FORMATS:
+        return citation_chunks(publications, output_format, ascii_only=ascii_only)
     raise UsageError(f"unknown format {one_line(output_format)!r}")
+
+
+def citation_chunks(
+    publications: Iterable[Record], output_format: str, *, ascii_only: bool = False
+) -> Iterator[str]:
+    """Publications as csl-json, bibtex or ris: valid whatever the output encoding (JSON
+    with \\u escapes, BibTeX with LaTeX accents; RIS shows what it cannot encode escaped)."""
+    from pubcli.output import citations
+
+    if output_format == "csl-json":
+        return citations.csl_json_chunks(publications, ascii_only=ascii_only)
+    if output_format == "bibtex":
+        return citations.bibtex_chunks(publications, ascii_only=ascii_only)
+    return citations.ris_chunks(publications)
+
+
+def refuse_columns(output_format: str, columns: str | None) -> None:
+    """``--columns`` with a citation format is a usage error: a citation needs every field."""
+    if columns is not None and output_format in CITATION_FORMATS:
+        raise UsageError(
+            f"--columns does not apply to --format {output_format}: a citation has every field"
+        )
 
 
 def detail_text(publication: Record) -> str:

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING
 from pubcli.catalogue.problems import Problem
 from pubcli.fields import FIELD_NAMES, Record
 from pubcli.output.environment import current
-from pubcli.output.formats import csv_rows, detail_json, detail_text, dump_json, json_chunks
+from pubcli.output.formats import (
+    CITATION_FORMATS,
+    citation_chunks,
+    csv_rows,
+    detail_json,
+    detail_text,
+    dump_json,
+    json_chunks,
+)
 from pubcli.output.streams import print_full_views, print_renderable, say, write
 from pubcli.safe_text import one_line
 from pubcli.wording import counted
@@ -21,7 +29,7 @@ if TYPE_CHECKING:
 
 Counts = dict[str, list[tuple[str, int]]]
 
-RECORD_FORMATS = ("table", "json")
+RECORD_FORMATS = ("table", "json", *CITATION_FORMATS)
 """The formats of show and add (into a pipe, without one: ``field: value`` lines)."""
 CHECK_FORMATS = ("text", "json")
 """The formats of check."""
@@ -31,8 +39,11 @@ STATS_FORMATS = ("table", "json", "csv")
 
 def print_records(records: Sequence[Record], output_format: str, *, many: bool) -> None:
     """Publications in full: ``json`` (an array when ``many``, else one object), ``table``
-    (a view each) or ``lines`` (``field: value`` lines); a blank line between two."""
-    if output_format == "json":
+    (a view each), ``lines`` (``field: value`` lines; a blank line between two), or a
+    citation format (csl-json is always an array, as citation processors read it)."""
+    if output_format in CITATION_FORMATS:
+        write(citation_chunks(records, output_format, ascii_only=not current().stdout_utf8))
+    elif output_format == "json":
         ascii_only = not current().stdout_utf8
         if many:
             write(json_chunks(records, FIELD_NAMES, ascii_only=ascii_only))
