@@ -356,7 +356,11 @@ def show_command(
     ],
     output_format: Annotated[
         ShowFormat | None,
-        _format_option("Output format [default: table on a terminal, else field: value lines]."),
+        _format_option(
+            f"Output format: {', '.join(RECORD_FORMATS[:-1])} or {RECORD_FORMATS[-1]} "
+            "[default: table on a terminal, else field: value lines].",
+            metavar="FORMAT",
+        ),
     ] = None,
     catalogue: CatalogueOption = None,
     no_cache: NoCacheOption = False,
@@ -558,8 +562,10 @@ def add_command(
     output_format: Annotated[
         ShowFormat | None,
         _format_option(
-            "How to print the added entries; json is always an array [default: table on a "
-            "terminal, else field: value lines]."
+            f"How to print the added entries: {', '.join(RECORD_FORMATS[:-1])} or "
+            f"{RECORD_FORMATS[-1]}; json is always an array [default: table on a "
+            "terminal, else field: value lines].",
+            metavar="FORMAT",
         ),
     ] = None,
     catalogue: CatalogueOption = None,
