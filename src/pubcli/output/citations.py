@@ -88,7 +88,8 @@ def _date_parts(date: str | None) -> list[int] | None:
 
 def csl_item(publication: Record) -> dict[str, Any]:
     """One CSL-JSON item (CSL 1.0 ``csl-data.json``). An undated publication has no
-    ``issued``: the schema allows leaving it out, and styles then print "n.d."."""
+    ``issued``: the schema allows leaving it out, and styles then print "n.d." or "no
+    date"."""
     item: dict[str, Any] = {
         "id": publication["id"],
         "type": citation_type(publication["type"]).csl,
@@ -109,18 +110,6 @@ def csl_item(publication: Record) -> dict[str, Any]:
     if publication["url"]:
         item["URL"] = publication["url"]
     return item
-
-
-def csl_json_chunks(publications: Iterable[Record], *, ascii_only: bool = False) -> Iterator[str]:
-    """A JSON array of CSL items, indented 2, streamed item by item; ``[]`` when empty."""
-    from pubcli.output.formats import dump_json
-
-    opener = "[\n"
-    for publication in publications:
-        text = dump_json(csl_item(publication), indent=2, ascii_only=ascii_only)
-        yield opener + "  " + text.replace("\n", "\n  ")
-        opener = ",\n"
-    yield "[]\n" if opener == "[\n" else "\n]\n"
 
 
 # --- BibTeX --------------------------------------------------------------------------

@@ -78,16 +78,21 @@ def dump_json(value: object, *, indent: int | None, ascii_only: bool) -> str:
     return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
-def json_chunks(
-    publications: Iterable[Record], columns: Sequence[str], *, ascii_only: bool = False
-) -> Iterator[str]:
-    """One JSON array, indented 2, streamed object by object; ``[]`` when empty."""
+def json_array_chunks(values: Iterable[object], *, ascii_only: bool = False) -> Iterator[str]:
+    """One JSON array, indented 2, streamed value by value; ``[]`` when empty."""
     opener = "[\n"
-    for publication in publications:
-        text = dump_json(record(publication, columns), indent=2, ascii_only=ascii_only)
+    for value in values:
+        text = dump_json(value, indent=2, ascii_only=ascii_only)
         yield opener + "  " + text.replace("\n", "\n  ")
         opener = ",\n"
     yield "[]\n" if opener == "[\n" else "\n]\n"
+
+
+def json_chunks(
+    publications: Iterable[Record], columns: Sequence[str], *, ascii_only: bool = False
+) -> Iterator[str]:
+    """Publications as one JSON array of objects with ``columns``."""
+    return json_array_chunks((record(p, columns) for p in publications), ascii_only=ascii_only)
 
 
 def jsonl_chunks(
@@ -166,7 +171,8 @@ def citation_chunks(
     from pubcli.output import citations
 
     if output_format == "csl-json":
-        return citations.csl_json_chunks(publications, ascii_only=ascii_only)
+        items = (citations.csl_item(p) for p in publications)
+        return json_array_chunks(items, ascii_only=ascii_only)
     if output_format == "bibtex":
         return citations.bibtex_chunks(publications, ascii_only=ascii_only)
     return citations.ris_chunks(publications)
