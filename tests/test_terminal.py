@@ -512,7 +512,10 @@ def test_the_top_level_help_has_examples_and_points_to_formats_and_exit_codes(
     shown = run_process(["--help"], cwd=isolated).stdout.decode()
     assert "Examples:\n    pubcli list\n" in shown
     flat = " ".join(shown.split())
-    assert "Formats: --format table, json, jsonl, csv, tsv, ids or markdown" in flat
+    assert (
+        "Formats: --format table, json, jsonl, csv, tsv, ids, markdown, csl-json, bibtex or ris"
+        in flat
+    )
     assert "Exit status: 0 done, 1 nothing matched" in flat and "130 interrupted" in flat
 
 
