@@ -36,7 +36,7 @@ PUBCLI = Path(sys.executable).parent / "pubcli"
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Run in an empty directory with no catalogue variable, a private cache and config,
-    and no pager or browser."""
+    and no pager."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PUBCLI_CATALOGUE", raising=False)
     monkeypatch.delenv("PUBCLI_NO_CACHE", raising=False)
@@ -47,8 +47,6 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         monkeypatch.delenv(variable, raising=False)
     # No pager waits for a key in a test on a pseudo-terminal (start_in_pty has one).
     monkeypatch.setenv("PUBCLI_PAGER", "")
-    # No test opens a real browser: `pubcli open` finds this one missing and prints.
-    monkeypatch.setenv("BROWSER", str(tmp_path / "no-browser"))
     yield tmp_path
 
 
