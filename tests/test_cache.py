@@ -24,7 +24,7 @@ from pubcli.store.memory import MemoryStore, Store, open_store
 from pubcli.store.query import SORT_KEYS, Criteria
 from pubcli.store.search import FIELDS, QuerySyntaxError, Term, fold
 from pubcli.store.stats import FACETS
-from pubcli.store.updates import add_publications, change_catalogue
+from pubcli.store.updates import add_publications, change_catalogue, edit_publications
 from tests.conftest import Outcome, entry, run_process
 from tests.conftest import publications as publication_strategy
 
@@ -635,6 +635,18 @@ operation_strategy = st.lists(
                 no_url=st.booleans(),
             ),
         ),
+        st.tuples(
+            st.just("edit"),
+            st.integers(0, 20),
+            # What keeps the entry's id and facets: the cache records it without a parse.
+            st.builds(
+                FieldChanges,
+                title=st.none() | small_text | st.just("Entry 3"),
+                date=st.none() | st.sampled_from(["2000-02-03", "2023-07-08"]),
+                summary=st.none() | st.sampled_from(["one\ntwo", "é", ""]),
+                no_url=st.booleans(),
+            ),
+        ),
         st.tuples(st.just("rename"), st.integers(0, 20), st.sampled_from(["renamed", "r-2"])),
         st.tuples(st.just("remove"), st.integers(0, 20)),
     ),
@@ -650,6 +662,27 @@ def planned(kind: str, target: list[str], operation: Any) -> Callable[[bytes], C
     if kind == "rename":
         return lambda data: plan_edit(data, "c", target, FieldChanges(new_id=operation[2]))
     return lambda data: plan_remove(data, "c", target)
+
+
+def edit_changes(operation: Any) -> FieldChanges:
+    return operation[2] if operation[0] == "edit" else FieldChanges(new_id=operation[2])
+
+
+def edit_as_planned(path: Path, directory: Path, target: list[str], changes: FieldChanges) -> None:
+    """``edit_publications`` (by the cache where it can), which must write the bytes that
+    ``plan_edit`` plans for the whole file, and refuse what it refuses."""
+    before = path.read_bytes()
+    try:
+        planned_change = plan_edit(before, "c", target, changes)
+    except InvalidInputError:
+        with pytest.raises(InvalidInputError):
+            edit_publications(path, "c", target, changes, directory)
+        assert path.read_bytes() == before
+        raise
+    edited = edit_publications(path, "c", target, changes, directory)
+    assert path.read_bytes() == planned_change.new
+    assert edited.publications == planned_change.publications
+    assert edited.changed == planned_change.changed
 
 
 @settings(
@@ -670,9 +703,12 @@ def test_answers_stay_equal_through_adds_edits_and_removes(
         try:
             if operation[0] == "add":
                 add_publications(path, "c", operation[1], directory)
-            elif ids:
+            elif ids and operation[0] == "remove":
                 target = [ids[operation[1] % len(ids)]]
                 change_catalogue(path, "c", planned(operation[0], target, operation), directory)
+            elif ids:
+                target = [ids[operation[1] % len(ids)]]
+                edit_as_planned(path, directory, target, edit_changes(operation))
         except InvalidInputError:
             continue  # refused (a collision, an emptied list): nothing was written
         store = open_store(path, "c", directory)
@@ -758,3 +794,93 @@ def test_a_title_edited_by_hand_is_parsed_alone(
     path.write_text("".join(blocks), encoding="utf-8")
     with pytest.raises(AssertionError, match="rebuilt"):
         open_store(path, "c", directory)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.integers(1, 140),
+    st.booleans(),
+    st.booleans(),
+    st.lists(
+        st.one_of(
+            st.tuples(st.just("hand"), st.integers(0, 200), st.sampled_from(["storm", "Été"])),
+            st.tuples(
+                st.just("edit"),
+                st.integers(0, 200),
+                st.builds(
+                    FieldChanges,
+                    title=st.none() | st.sampled_from(["Fire", "Entry 3", "x\ty", "two words"]),
+                    date=st.none() | st.sampled_from(["2020-01-01", "2020-12-31"]),
+                    summary=st.none() | st.sampled_from(["one\ntwo", "é", ""]),
+                    url=st.none() | st.just("https://example.org/a"),
+                ),
+            ),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.lists(criteria_strategy, min_size=1, max_size=2),
+)
+def test_warm_edits_patch_the_cache_also_after_hand_edits(
+    isolated: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    size: int,
+    crlf: bool,
+    final_newline: bool,
+    steps: list[Any],
+    queries: list[Criteria],
+) -> None:
+    """Edits that keep the entry's id and facets, between hand edits in place (so the
+    cache has segments), on CRLF files and files without a final newline: each is
+    written by the cache's warm path (never a rebuild), as the whole-file plan would
+    write it, and the store answers as a fresh parse does."""
+    import tempfile
+
+    import pubcli.store.cache
+
+    newline = "\r\n" if crlf else "\n"
+    path = Path(tempfile.mkdtemp(dir=isolated)) / "cat.toml"
+    directory = isolated / "cache"
+    blocks = [entry(f"e{n}", f"Entry {n}", date="2020-01-01") + "\n" for n in range(size)]
+
+    ends_line = [final_newline]  # as the last write left it
+
+    def write_blocks() -> None:
+        text = "# edited\n\n" + "".join(blocks)
+        text = text if ends_line[0] else text.rstrip("\n")
+        path.write_bytes(text.replace("\n", newline).encode("utf-8"))
+
+    write_blocks()
+    cached(path, directory)
+
+    def no_rebuild(*arguments: object) -> None:
+        raise AssertionError("the cache was rebuilt")
+
+    def check_steps() -> None:
+        for kind, number, what in steps:
+            at = number % size
+            if kind == "hand" and not ends_line[0] and at == size - 1:
+                continue  # a hand edit of a last line left open is parsed whole
+            if kind == "hand":
+                title = f"Hand {number} {what}"
+                blocks[at] = entry(f"e{at}", title, date="2020-01-01") + "\n"
+                write_blocks()
+            else:
+                try:
+                    edit_as_planned(path, directory, [f"e{at}"], what)
+                except InvalidInputError:
+                    continue
+                text = path.read_bytes().decode("utf-8").replace(newline, "\n")
+                ends_line[0] = text.endswith("\n")
+                # The blocks as written, each ending its line (write_blocks ends the file).
+                text = text if text.endswith("\n") else text + "\n"
+                blocks[:] = ["[[publications]]" + b for b in text.split("[[publications]]")[1:]]
+            store = open_store(path, "c", directory)
+            assert isinstance(store, CachedStore)
+            assert everything(store, queries) == everything(fresh(path), queries)
+
+    with monkeypatch.context() as patched:  # for this example alone
+        patched.setattr(pubcli.store.cache, "write_cache", no_rebuild)
+        check_steps()

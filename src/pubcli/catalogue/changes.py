@@ -169,6 +169,44 @@ def plan_edit(data: bytes, display: str, ids: Sequence[str], changes: FieldChang
     return _prove(parsed, blocks, display, [expected[i]["id"] for i in positions], expected)
 
 
+@dataclass(frozen=True, slots=True)
+class BlockEdit:
+    """One entry's block edited alone (``edit_block``)."""
+
+    new: bytes
+    """The new block: it parses alone to the entry as asked."""
+    publication: Publication
+    """The entry as it now reads."""
+
+
+def edit_block(block: bytes, display: str, changes: FieldChanges) -> BlockEdit | None:
+    """Apply ``changes`` to the one entry that ``block`` (its bytes in the file) holds,
+    parsing that block alone; proved as ``plan_edit`` proves a changed block (it reads
+    back alone as one valid entry, the one asked for).
+
+    None when the block or the edited entry is not valid alone (``plan_edit`` on the
+    whole file names the problems); collisions with other entries are the caller's.
+    """
+    try:
+        text = block.decode("utf-8")
+        before = entry_of_block(text, display)
+    except (UnicodeDecodeError, InvalidInputError):
+        return None
+    expected = _applied(before, changes)
+    if isinstance(expected.get("date"), _BadDate):
+        return None
+    publication, problems = validate_entry(expected)
+    if publication is None or problems:
+        return None
+    new = _edited_block(text, before, expected)
+    try:
+        if entry_of_block(new, display) != expected:
+            raise _not_as_planned(display)
+    except InvalidInputError:
+        raise _not_as_planned(display) from None
+    return BlockEdit(new.encode("utf-8"), publication)
+
+
 def _applied(raw: Mapping[str, Any], changes: FieldChanges) -> dict[str, Any]:
     """The entry as it will read after ``changes`` (plain values, as tomli reads them)."""
     result = dict(raw)

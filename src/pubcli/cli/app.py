@@ -723,7 +723,7 @@ def edit_command(
     """
     from pubcli.catalogue.changes import FieldChanges, plan_edit, unified_diff
     from pubcli.catalogue.writer import read_bytes, target_of
-    from pubcli.store.updates import change_catalogue
+    from pubcli.store.updates import edit_publications
 
     changes = FieldChanges(
         title=title,
@@ -751,17 +751,12 @@ def edit_command(
         change = plan_edit(read_bytes(target_of(path, display)), display, wanted, changes)
         write([unified_diff(change, display)])
         return
-    change, warnings = change_catalogue(
-        path,
-        display,
-        lambda data: plan_edit(data, display, wanted, changes),
-        cache_directory_for(no_cache),
-    )
-    for warning in warnings:
+    edited = edit_publications(path, display, wanted, changes, cache_directory_for(no_cache))
+    for warning in edited.warnings:
         say("warning: ", warning)
-    _say_edited(change)
+    _say_edited(edited)
     chosen = choose_format(_value(output_format), elsewhere="lines")
-    print_records([p.to_record() for p in change.publications], chosen, many=len(wanted) > 1)
+    print_records([p.to_record() for p in edited.publications], chosen, many=len(wanted) > 1)
 
 
 def _say_edited(change: Any) -> None:

@@ -1760,6 +1760,73 @@ class CacheForWrite:
         """Record that ``appended`` (the block of ``new``) now ends the file, at ``status``."""
         self._store.extend(new, status, appended)
 
+    def block_of(self, id_: str) -> BlockOf:
+        """Where the block of the entry ``id_`` is in the file, for an edit of that block
+        alone (``check_edit``, ``record_edit``). Only when the cache knows each entry's
+        block, every entry is valid (a block for each publication) and ``id_`` is on one."""
+        store, manifest = self._store, self._store._manifest
+        if manifest["problems"] or not set(_BLOCK_SECTIONS) <= manifest["sections"].keys():
+            raise CacheInvalidError("the cache does not know each entry's block")
+        if type(manifest.get("newlines")) is not int:
+            raise CacheInvalidError("the cache does not know the file's lines")
+        starts = store._array("block_starts", "q", None)
+        if len(starts) != len(store) + 1:
+            raise CacheInvalidError("the file's blocks are not its publications")
+        if not _is_id(id_):
+            raise CacheInvalidError("not an id")
+        ids, line = store._bytes("ids"), id_.encode("ascii") + b"\n"
+        at = 0 if ids.startswith(line) else ids.find(b"\n" + line) + 1
+        if at == 0 and not ids.startswith(line):
+            raise CacheInvalidError("no entry has this id")
+        index = ids.count(b"\n", 0, at)
+        publication = store._publication(index)
+        if publication.id != id_:
+            raise CacheInvalidError("section ids does not match the records")
+        crcs = store._array("block_crcs", "I", len(starts))
+        return BlockOf(index, starts[index], starts[index + 1], crcs[index + 1], publication)
+
+    def check_edit(self, block: BlockOf, after: Publication, new_block: bytes) -> None:
+        """Refuse (``CacheInvalidError``) an edit that ``record_edit`` cannot record: one
+        that changes the entry's id or facets (year included), or whose new block is not
+        one ``[[publications]]`` block alone (the file would not stay made of blocks)."""
+        before = block.publication
+        if before.id != after.id or any(
+            count_by([before], facet) != count_by([after], facet) for facet in FACETS
+        ):
+            raise CacheInvalidError("the edit changes the entry's id or facets")
+        if _block_starts(new_block, 1) != array("q", [0]):
+            raise CacheInvalidError("the edited block is not one block alone")
+        if block.end < self._status.st_size and not new_block.endswith(b"\n"):
+            raise CacheInvalidError("the edited block does not end its line")
+
+    def record_edit(
+        self, block: BlockOf, after: Publication, data: bytes, new_end: int, status: os.stat_result
+    ) -> None:
+        """Record that the file is now ``data`` (at ``status``): the block ``block`` was
+        replaced by ``data[block.start:new_end]``, which holds ``after`` (see
+        ``check_edit``). The cache is patched as after a hand edit of that block."""
+        store = self._store
+        shift = new_end - block.end
+        unchanged = _Unchanged(block.entry, block.entry + 1, shift, block.start, new_end)
+        moved_lines = data.count(b"\n") - int(store._manifest["newlines"])
+        lines = store._array("publication_lines", "i")
+        new_lines = lines[: block.entry + 1]
+        new_lines.extend(line + moved_lines for line in lines[block.entry + 1 :])
+        replaced = _Replaced(data, status, time.time_ns(), unchanged, array("q", [0]), new_lines)
+        store.replace([after], block.entry, replaced)
+
+
+class BlockOf(NamedTuple):
+    """An entry's block in the file, as the cache knows it (``CacheForWrite.block_of``)."""
+
+    entry: int
+    """The entry's index in the store."""
+    start: int
+    end: int
+    crc: int
+    """The CRC-32 of the block's bytes, ``[start, end)`` of the file."""
+    publication: Publication
+
 
 class _CachedTaken:
     """``rules.TakenLookup`` over the cache's taken section, without parsing all of it."""

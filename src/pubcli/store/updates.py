@@ -11,14 +11,17 @@ import contextlib
 import os
 import threading
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from pubcli.catalogue import writer
-from pubcli.catalogue.changes import Change
-from pubcli.catalogue.loader import check_document, decode
+from pubcli.catalogue.changes import Change, FieldChanges, edit_block, plan_edit
+from pubcli.catalogue.loader import check_document, decode, stamp_of
 from pubcli.catalogue.rules import (
+    TakenLookup,
+    TitleDateKey,
     adopt_spellings,
     collisions,
     refuse_newer_schema,
@@ -188,6 +191,102 @@ def _cache_after_write(
         )
 
 
+class Changed(NamedTuple):
+    """What an edit did."""
+
+    changed: list[str]
+    """The ids edited (as they are now), in the order given."""
+    publications: list[Publication]
+    """The edited entries as they now read."""
+    warnings: list[str]
+    """Problems after the new file was in place (the write stands)."""
+
+
+def edit_publications(
+    path: Path,
+    display: str,
+    ids: Sequence[str],
+    changes: FieldChanges,
+    cache_directory: Path | None = None,
+) -> Changed:
+    """Apply ``changes`` to the entries ``ids`` of the catalogue at ``path`` (``edit``
+    with options): locked, proved, atomic.
+
+    With a current cache that knows where the entry's block is, one entry whose id and
+    facets stay as they were is edited without parsing the file: its block alone is
+    parsed and edited, checked with the rules and against the cache's taken ids and
+    titles, the rest of the file copied around it, and the cache patched for that entry.
+    Anything else (and every refusal) goes through ``plan_edit`` on the whole file.
+    """
+    with writer.writing(path, display) as target:
+        if cache_directory is not None and len(set(ids)) == 1:
+            edited = _edit_with_cache(target, display, ids[0], changes, cache_directory)
+            if edited is not None:
+                return edited
+        change, warnings = _change_locked(
+            target, display, lambda data: plan_edit(data, display, ids, changes), cache_directory
+        )
+        return Changed(change.changed, change.publications, warnings)
+
+
+def _edit_with_cache(
+    target: writer.Target, display: str, id_: str, changes: FieldChanges, directory: Path
+) -> Changed | None:
+    """Edit the block of ``id_`` alone, using the cache; None if the cache cannot serve
+    or the edit is not one it can record (then nothing was written)."""
+    try:
+        status = os.stat(target.real_path)
+        cached = cache.open_for_write(directory, target.real_path, status, display)
+        if cached.newer_schema is not None:
+            return None
+        block = cached.block_of(id_)
+        with writer.open_source(target) as source:
+            data = source.read(status.st_size + 1)
+            if len(data) != status.st_size or stamp_of(os.fstat(source.fileno())) != stamp_of(
+                status
+            ):
+                return None
+            if cached.needs_proof:
+                cached.prove_file(source.fileno())
+        old = data[block.start : block.end]
+        if zlib.crc32(old) != block.crc:
+            return None
+        edit = edit_block(old, display, changes)
+        if edit is None or collisions([edit.publication], _OthersThan(id_, cached.taken)):
+            return None
+        cached.check_edit(block, edit.publication, edit.new)
+    except (OSError, ValueError, cache.CacheInvalidError):
+        return None
+    if edit.new == old:
+        return Changed([id_], [edit.publication], [])  # already as asked: nothing to write
+    content = b"".join((data[: block.start], edit.new, data[block.end :]))
+    written = writer.write_content(target, status, content)
+    if written is None:
+        return None
+    if written.status is not None:
+        with contextlib.suppress(
+            OSError, ValueError, KeyError, TypeError, cache.CacheInvalidError
+        ):
+            new_end = block.start + len(edit.new)
+            cached.record_edit(block, edit.publication, content, new_end, written.status)
+    return Changed([id_], [edit.publication], list(written.warnings))
+
+
+class _OthersThan:
+    """``rules.TakenLookup`` of every entry but the one being edited."""
+
+    def __init__(self, id_: str, taken: TakenLookup) -> None:
+        self._id = id_
+        self._taken = taken
+
+    def has_id(self, id_: str) -> bool:
+        return id_ != self._id and self._taken.has_id(id_)
+
+    def id_with(self, key: TitleDateKey) -> str | None:
+        holder = self._taken.id_with(key)
+        return None if holder == self._id else holder
+
+
 def change_catalogue(
     path: Path,
     display: str,
@@ -206,22 +305,32 @@ def change_catalogue(
     Returns the change and the warnings of a write that stands.
     """
     with writer.writing(path, display) as target:
-        for _ in range(ATTEMPTS):
-            try:
-                data, status = writer.read_state(target)
-            except writer.ChangedMeanwhile:
-                continue
-            change = plan(data)
-            if change.new == change.old:
-                return change, []  # nothing to change (an edit to what is already there)
-            written = writer.write_content(target, status, change.new)
-            if written is None:
-                continue
-            if cache_directory is not None and written.status is not None:
-                _cache_after_write(
-                    target, display, change.new, change.document, written.status, cache_directory
-                )
-            return change, list(written.warnings)
+        return _change_locked(target, display, plan, cache_directory)
+
+
+def _change_locked(
+    target: writer.Target,
+    display: str,
+    plan: Callable[[bytes], Change],
+    cache_directory: Path | None,
+) -> tuple[Change, list[str]]:
+    """``change_catalogue`` once the lock is held."""
+    for _ in range(ATTEMPTS):
+        try:
+            data, status = writer.read_state(target)
+        except writer.ChangedMeanwhile:
+            continue
+        change = plan(data)
+        if change.new == change.old:
+            return change, []  # nothing to change (an edit to what is already there)
+        written = writer.write_content(target, status, change.new)
+        if written is None:
+            continue
+        if cache_directory is not None and written.status is not None:
+            _cache_after_write(
+                target, display, change.new, change.document, written.status, cache_directory
+            )
+        return change, list(written.warnings)
     raise CatalogueError(
         f"cannot write {one_line(display)}: it changed {ATTEMPTS} times while pubcli was "
         "writing it (another program writes it without the lock); nothing was written"
