@@ -11,7 +11,6 @@ import contextlib
 import errno
 import fcntl
 import os
-import shutil
 import stat
 import tempfile
 import threading
@@ -407,26 +406,71 @@ def _copy_then_append(
     def fill(temp: BinaryIO) -> None:
         if stamp_of(os.fstat(original.fileno())) != stamp_of(expected):
             raise ChangedMeanwhile
-        remaining = expected.st_size
-        original.seek(0)
-        try:
-            while remaining > 0:
-                copied = os.copy_file_range(original.fileno(), temp.fileno(), remaining)
-                if copied == 0:
-                    raise ChangedMeanwhile
-                remaining -= copied
-        except OSError as error:
-            if error.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
-                raise
-            original.seek(expected.st_size - remaining)
-            temp.seek(expected.st_size - remaining)
-            shutil.copyfileobj(original, temp)
-        temp.seek(expected.st_size)
+        _copy_range(original, temp, 0, expected.st_size)
         temp.write(appended)
         if stamp_of(os.fstat(original.fileno())) != stamp_of(expected):
             raise ChangedMeanwhile
 
     return fill
+
+
+def _copy_range(original: BinaryIO, temp: BinaryIO, start: int, end: int) -> None:
+    """Copy ``original[start:end]`` to the end of ``temp``, in the kernel where it can;
+    ``temp`` is left positioned at its new end."""
+    offset = temp.seek(0, os.SEEK_END)
+    original.seek(start)
+    remaining = end - start
+    try:
+        while remaining > 0:
+            copied = os.copy_file_range(original.fileno(), temp.fileno(), remaining)
+            if copied == 0:
+                raise ChangedMeanwhile
+            remaining -= copied
+    except OSError as error:
+        if error.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+            raise
+        original.seek(end - remaining)
+        temp.seek(offset + (end - start) - remaining)
+        while remaining > 0:
+            part = original.read(min(remaining, 1 << 20))
+            if not part:
+                raise ChangedMeanwhile from None
+            temp.write(part)
+            remaining -= len(part)
+    temp.seek(offset + end - start)
+
+
+def replace_range_copy(
+    target: Target,
+    source: BinaryIO,
+    expected: os.stat_result,
+    replaced: tuple[int, int],
+    replacement: bytes,
+    before_rename: Callable[[], None] | None = None,
+) -> Written | None:
+    """Replace the file by a copy of ``source`` (the file, open; copied in the kernel) in
+    which the bytes ``replaced`` (``[start, end)``) are ``replacement``: every other byte
+    is copied.
+
+    Returns the write, or None if the file is not as ``expected`` (or ``before_rename``
+    raised ``ChangedMeanwhile``): then nothing was written.
+    """
+    start, end = replaced
+
+    def fill(temp: BinaryIO) -> None:
+        if stamp_of(os.fstat(source.fileno())) != stamp_of(expected):
+            raise ChangedMeanwhile
+        _copy_range(source, temp, 0, start)
+        temp.write(replacement)
+        temp.flush()
+        _copy_range(source, temp, end, expected.st_size)
+        if stamp_of(os.fstat(source.fileno())) != stamp_of(expected):
+            raise ChangedMeanwhile
+
+    try:
+        return replace_atomically(target, fill, expected=expected, before_rename=before_rename)
+    except ChangedMeanwhile:
+        return None
 
 
 def open_source(target: Target) -> contextlib.AbstractContextManager[BinaryIO]:

@@ -599,7 +599,7 @@ def _block_crcs(content: bytes, starts: Sequence[int], shift: int) -> array[int]
     return crcs
 
 
-def _group_crcs(content: bytes, starts: Sequence[int], firsts: Iterable[int]) -> bytes:
+def _group_crcs(content: bytes | mmap.mmap, starts: Sequence[int], firsts: Iterable[int]) -> bytes:
     """The CRC-32 of each group of blocks starting at block ``first``."""
     last = len(starts) - 1
     with memoryview(content) as view:
@@ -1283,12 +1283,12 @@ class CachedStore:
             stamp=list(stamp_of(file.status)),
             content_crc=zlib.crc32(file.data),
             racy=is_racy(file.status, max(file.read_started_ns, time.time_ns())),
-            newlines=file.data.count(b"\n"),
+            newlines=file.newlines,
         )
         if file.unchanged.after == len(self._array("block_starts", "q", None)) - 1:
             # The file's end changed: how a block is joined to it too.
-            newline = "\r\n" if b"\r\n" in file.data else "\n"
-            joined = append_info(newline + "x" + "\n" * file.data.endswith(b"\n"), True)
+            newline = "\r\n" if file.data.find(b"\r\n") >= 0 else "\n"
+            joined = append_info(newline + "x" + "\n" * (file.data[-1:] == b"\n"), True)
             manifest["append"] = [True, joined.newline, joined.separator]
         self._writer.write_manifest(manifest)
         self._writer.remove_other_generations((generation, order_generation))
@@ -1597,13 +1597,16 @@ def _unchanged_blocks(
 class _Replaced(NamedTuple):
     """The file whose changed blocks ``CachedStore.replace`` records."""
 
-    data: bytes
+    data: bytes | mmap.mmap
+    """The file's bytes (mapped, for a write that copied most of them in the kernel)."""
     status: os.stat_result
     read_started_ns: int
     unchanged: _Unchanged
     middle_starts: array[int]
     """Where each changed block starts in the changed bytes."""
     publication_lines: array[int]
+    newlines: int
+    """How many newlines the file holds."""
 
 
 @_no_cache_on_failure
@@ -1659,7 +1662,7 @@ def open_edited(
         store.replace(
             edited,
             first,
-            _Replaced(data, status, started, unchanged, middle_starts, new_lines),
+            _Replaced(data, status, started, unchanged, middle_starts, new_lines, new_newlines),
         ),
         display,
     )
@@ -1800,20 +1803,31 @@ class CacheForWrite:
             raise CacheInvalidError("the edited block does not end its line")
 
     def record_edit(
-        self, block: BlockOf, after: Publication, data: bytes, new_end: int, status: os.stat_result
+        self, block: BlockOf, after: Publication, old_block: bytes, status: os.stat_result
     ) -> None:
-        """Record that the file is now ``data`` (at ``status``): the block ``block`` was
-        replaced by ``data[block.start:new_end]``, which holds ``after`` (see
-        ``check_edit``). The cache is patched as after a hand edit of that block."""
+        """Record that the block ``block`` (which held ``old_block``) now holds ``after``
+        in the file, now at ``status``, every other byte as it was (see ``check_edit``).
+        The cache is patched as after a hand edit of that block; the new file is read
+        through a memory map, to hash it (no copy of a large catalogue)."""
         store = self._store
-        shift = new_end - block.end
+        shift = status.st_size - self._status.st_size
+        new_end = block.end + shift
         unchanged = _Unchanged(block.entry, block.entry + 1, shift, block.start, new_end)
-        moved_lines = data.count(b"\n") - int(store._manifest["newlines"])
-        lines = store._array("publication_lines", "i")
-        new_lines = lines[: block.entry + 1]
-        new_lines.extend(line + moved_lines for line in lines[block.entry + 1 :])
-        replaced = _Replaced(data, status, time.time_ns(), unchanged, array("q", [0]), new_lines)
-        store.replace([after], block.entry, replaced)
+        descriptor = _open_regular(self._real_path, status)
+        with (
+            open(descriptor, "rb") as file,
+            mmap.mmap(file.fileno(), status.st_size, access=mmap.ACCESS_READ) as data,
+        ):
+            moved_lines = data[block.start : new_end].count(b"\n") - old_block.count(b"\n")
+            lines = store._array("publication_lines", "i")
+            new_lines = lines[: block.entry + 1]
+            new_lines.extend(line + moved_lines for line in lines[block.entry + 1 :])
+            newlines = int(store._manifest["newlines"]) + moved_lines
+            starts = array("q", [0])
+            replaced = _Replaced(
+                data, status, time.time_ns(), unchanged, starts, new_lines, newlines
+            )
+            store.replace([after], block.entry, replaced)
 
 
 class BlockOf(NamedTuple):

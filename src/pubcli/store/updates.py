@@ -240,35 +240,49 @@ def _edit_with_cache(
         if cached.newer_schema is not None:
             return None
         block = cached.block_of(id_)
-        with writer.open_source(target) as source:
-            data = source.read(status.st_size + 1)
-            if len(data) != status.st_size or stamp_of(os.fstat(source.fileno())) != stamp_of(
-                status
-            ):
-                return None
-            if cached.needs_proof:
-                cached.prove_file(source.fileno())
-        old = data[block.start : block.end]
-        if zlib.crc32(old) != block.crc:
-            return None
-        edit = edit_block(old, display, changes)
-        if edit is None or collisions([edit.publication], _OthersThan(id_, cached.taken)):
-            return None
-        cached.check_edit(block, edit.publication, edit.new)
     except (OSError, ValueError, cache.CacheInvalidError):
         return None
-    if edit.new == old:
-        return Changed([id_], [edit.publication], [])  # already as asked: nothing to write
-    content = b"".join((data[: block.start], edit.new, data[block.end :]))
-    written = writer.write_content(target, status, content)
+    with writer.open_source(target) as source:
+        try:
+            if stamp_of(os.fstat(source.fileno())) != stamp_of(status):
+                return None
+            old = os.pread(source.fileno(), block.end - block.start, block.start)
+            if zlib.crc32(old) != block.crc:
+                return None
+            edit = edit_block(old, display, changes)
+            if edit is None or collisions([edit.publication], _OthersThan(id_, cached.taken)):
+                return None  # the whole file's plan names the problems
+            cached.check_edit(block, edit.publication, edit.new)
+        except (OSError, ValueError, cache.CacheInvalidError):
+            return None
+        if edit.new == old:  # as asked already: nothing to write
+            try:
+                cached.prove()  # answer on the word of a cache proved to be current
+            except cache.CacheInvalidError:
+                return None
+            return Changed([id_], [edit.publication], [])
+        # As add does: a file changed within a tick of being cached is proved by CRC-32
+        # while the kernel copies it.
+        proof = _Proof(cached, source) if cached.needs_proof else None
+        try:
+            written = writer.replace_range_copy(
+                target,
+                source,
+                status,
+                (block.start, block.end),
+                edit.new,
+                before_rename=proof.confirm if proof else None,
+            )
+        finally:
+            if proof is not None:
+                proof.join()
     if written is None:
         return None
     if written.status is not None:
         with contextlib.suppress(
             OSError, ValueError, KeyError, TypeError, cache.CacheInvalidError
         ):
-            new_end = block.start + len(edit.new)
-            cached.record_edit(block, edit.publication, content, new_end, written.status)
+            cached.record_edit(block, edit.publication, old, written.status)
     return Changed([id_], [edit.publication], list(written.warnings))
 
 
