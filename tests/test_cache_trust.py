@@ -139,6 +139,53 @@ def test_a_same_size_edit_within_a_whole_second_tick_is_seen(
     assert "synthetic-x00042" in ids and "synthetic-000042" not in ids
 
 
+@pytest.mark.parametrize("edited", ["synthetic-000100", "synthetic-000042"])
+def test_an_edit_on_a_racy_cache_keeps_a_same_stamp_change(
+    catalogue: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch, edited: str
+) -> None:
+    """An edit with a cache whose file changed within the tick of caching (the stamp as
+    it was) is not planned from the cache: the change made by hand is kept, in another
+    entry or in the one edited, and the cache follows the file."""
+    from pubcli.catalogue.changes import FieldChanges
+    from pubcli.store.updates import edit_publications
+
+    second = (time.time_ns() // 10**9 - 1) * 10**9
+    real_stat, real_fstat = os.stat, os.fstat
+
+    def coarse(status: Any) -> Any:
+        fields = {name: getattr(status, name) for name in dir(status) if name.startswith("st_")}
+        return types.SimpleNamespace(**{**fields, "st_mtime_ns": second, "st_ctime_ns": second})
+
+    def coarse_stat(path: Any, *args: Any, **kwargs: Any) -> Any:
+        status = real_stat(path, *args, **kwargs)
+        return coarse(status) if os.fspath(path) == str(catalogue) else status
+
+    def coarse_fstat(descriptor: int) -> Any:
+        status = real_fstat(descriptor)
+        return coarse(status) if status.st_ino == real_stat(catalogue).st_ino else status
+
+    monkeypatch.setattr(os, "stat", coarse_stat)
+    monkeypatch.setattr(os, "fstat", coarse_fstat)
+    monkeypatch.setattr(time, "time_ns", lambda: second + 500_000_000)
+    directory = cache_dir(isolated)
+    assert isinstance(open_store(catalogue, "c", directory), MemoryStore)  # writes the cache
+    assert isinstance(open_store(catalogue, "c", directory), CachedStore)
+    data = catalogue.read_bytes()
+    title_at = data.index(b"title = ", data.index(b'"synthetic-000042"')) + len(b"title = ")
+    old_title = data[title_at : data.index(b"\n", title_at)]
+    new_title = b'"' + b"H" * (len(old_title) - 2) + b'"'
+    _same_size_edit(catalogue, old_title, new_title)
+    edited_entry = edit_publications(
+        catalogue, "c", [edited], FieldChanges(summary="Edited now"), directory
+    )
+    assert edited_entry.publications[0].summary == "Edited now"
+    text = catalogue.read_bytes()
+    assert new_title in text and old_title not in text  # the change by hand is kept
+    store = open_store(catalogue, "c", directory)
+    (index,) = [i for i, id_ in enumerate(store.all_ids()) if id_ == "synthetic-000042"]
+    assert store.records([index])[0]["title"] == new_title.decode()[1:-1]
+
+
 def test_the_timestamp_tick_is_coarse_for_whole_seconds() -> None:
     """A whole-second mtime or ctime means a tick of two seconds, else a fine one."""
 
