@@ -399,6 +399,21 @@ def test_an_editor_that_deletes_the_file_cancels(isolated: Path) -> None:
     assert path.read_bytes() == before
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_an_entry_saved_with_other_line_ends_takes_the_files(isolated: Path, newline: str) -> None:
+    """An editor that saves CRLF into an LF file (or LF into a CRLF one) does not leave
+    the file with mixed line ends: the edited block takes the file's."""
+    path = catalogue(isolated, newline=newline)
+    other = "\r\n" if newline == "\n" else "\n"
+    valid = block_of(HAND_WRITTEN, "middle").replace('"Middle"', '"Middle, edited"')
+    output, code = _in_terminal(
+        ["edit", "middle"], isolated, None, _editor(isolated, [valid.replace("\n", other)])
+    )
+    assert code == 0, output
+    expected = HAND_WRITTEN.replace(block_of(HAND_WRITTEN, "middle"), valid)
+    assert path.read_bytes() == expected.replace("\n", newline).encode("utf-8")
+
+
 def test_edit_and_remove_keep_permissions_and_write_through_a_symlink(
     cli: Cli, isolated: Path
 ) -> None:

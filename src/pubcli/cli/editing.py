@@ -67,6 +67,9 @@ def edit_in_editor(
                 raise UsageError(
                     "the edited entry is not valid UTF-8; nothing was written"
                 ) from None
+            # An editor may save its own line ends; the block keeps the file's, so that
+            # one edit does not leave the file with two kinds.
+            saved = saved.replace("\r\n", "\n").replace("\n", newline)
             text = _without_problems(saved).rstrip(_BLANK)
             # The text already refused, saved again, is the user giving up (or an editor
             # that cannot fix it): reopening it would loop for ever.
