@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -216,6 +217,28 @@ def test_dry_run_prints_a_unified_diff_and_writes_nothing(cli: Cli, isolated: Pa
         "-[[publications]]",
         '-id = "middle"',
     ]
+    assert path.read_bytes() == before
+
+
+def test_the_dry_run_diff_splits_lines_at_newlines_only_and_shows_controls_escaped(
+    isolated: Path,
+) -> None:
+    """A C1 control, a bidi override or a line separator in the file (valid TOML in a
+    comment, or in an invalid entry next to the edited one) is shown escaped in the diff,
+    and never splits a line of it: each line of the file is one line of the diff."""
+    hostile = "# evil \u009b31m comment \u2028 x \u202e y\n"
+    text = HAND_WRITTEN.replace(
+        '[[publications]]\nid = "middle"', hostile + '[[publications]]\nid = "middle"'
+    )
+    path = catalogue(isolated, text)
+    before = path.read_bytes()
+    for arguments in (["edit", "middle", "--title", "Centre"], ["remove", "middle"]):
+        result = run_process([*arguments, "--dry-run"], cwd=isolated)
+        assert result.returncode == 0, result.stderr
+        out = result.stdout.decode("utf-8")
+        assert not re.search("[\u0080-\u009f\u2028\u202e]", out)
+        assert " # evil \\x9b31m comment \\u2028 x \\u202e y\n" in out.replace("-#", " #")
+        assert "No newline at end of file" not in out
     assert path.read_bytes() == before
 
 

@@ -15,6 +15,7 @@ Nothing here prints, reads a file or knows the cache.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +33,7 @@ from pubcli.catalogue.writer import parse_for_write
 from pubcli.errors import CatalogueError, InvalidInputError, NoMatchError, UsageError
 from pubcli.fields import FIELD_NAMES
 from pubcli.model import Publication
-from pubcli.safe_text import one_line, quoted
+from pubcli.safe_text import escape_controls, one_line, quoted
 from pubcli.store.lookup import closest_ids
 
 
@@ -494,9 +495,31 @@ def _not_as_planned(display: str) -> CatalogueError:
 
 
 def unified_diff(change: Change, display: str) -> str:
-    """The change as a unified diff of the file (``--- PATH`` / ``+++ PATH``)."""
-    old = change.old.decode("utf-8").splitlines(keepends=True)
-    new = change.new.decode("utf-8").splitlines(keepends=True)
-    lines = difflib.unified_diff(old, new, fromfile=display, tofile=display)
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-                   for line in lines)  # fmt: skip
+    """The change as a unified diff of the file (``--- PATH`` / ``+++ PATH``).
+
+    Lines are the file's lines, split at ``\\n`` only (``str.splitlines`` would also split
+    at U+2028, U+0085 and others that TOML allows in a comment or a string, and mangle
+    the diff). The diff is for reading as well as for ``patch``: control and invisible
+    characters in a line are shown escaped (SPEC section 6); the line ends stay as they
+    are, so that the diff of a CRLF file still applies.
+    """
+    old = _lines(change.old.decode("utf-8"))
+    new = _lines(change.new.decode("utf-8"))
+    lines = difflib.unified_diff(old, new, fromfile=one_line(display), tofile=one_line(display))
+    no_newline = "\n\\ No newline at end of file\n"
+    return "".join(_shown(line) + ("" if line.endswith("\n") else no_newline) for line in lines)
+
+
+_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
+_LINE_END = re.compile(r"\r?\n\Z")
+
+
+def _lines(text: str) -> list[str]:
+    return _LINE.findall(text)
+
+
+def _shown(line: str) -> str:
+    """One line of the diff, its control characters escaped and its line end kept."""
+    end = _LINE_END.search(line)
+    cut = end.start() if end else len(line)
+    return escape_controls(line[:cut]) + line[cut:]
