@@ -197,6 +197,32 @@ def test_unknown_ids_exit_1_naming_the_closest_and_prefixes_are_not_ids(
     assert path.read_bytes() == before
 
 
+@pytest.mark.parametrize("command", [["edit", "--title", "X"], ["remove", "--yes"]])
+def test_an_unknown_id_that_ids_start_with_names_them_as_the_closest(
+    cli: Cli, isolated: Path, command: list[str]
+) -> None:
+    """A prefix is never taken as an id, but closest means by prefix first (SPEC 3): the
+    ids it starts are named, however short it is beside them."""
+    path = catalogue(
+        isolated,
+        entry("strategy-combat-human-trafficking", "Strategy")
+        + "\n"
+        + entry("statement-hurricane-dorian", "Hurricane")
+        + "\n"
+        + entry("statement-tropical-storm-barry", "Barry"),
+    )
+    before = path.read_bytes()
+    name, *options = command
+    result = cli(name, "strat", "statement", *options)
+    assert result.code == 1
+    assert result.err == (
+        "error: no publication with id 'strat'; closest: strategy-combat-human-trafficking\n"
+        "error: no publication with id 'statement'; closest: statement-hurricane-dorian, "
+        "statement-tropical-storm-barry\n"
+    )
+    assert path.read_bytes() == before
+
+
 def test_dry_run_prints_a_unified_diff_and_writes_nothing(cli: Cli, isolated: Path) -> None:
     """--dry-run: `--- PATH` / `+++ PATH` and the changed lines only."""
     path = catalogue(isolated)

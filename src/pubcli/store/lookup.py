@@ -132,8 +132,16 @@ def _some(ids: Sequence[str]) -> str:
 
 def closest_ids(ids: Sequence[str], wanted: str) -> list[str]:
     """The ids closest to ``wanted`` judged by the ids alone, best first: for a command
-    that reads the file itself rather than a store (edit, remove)."""
-    return _closest(None, _Ids(list(ids)), wanted.strip().lower())
+    that reads the file itself rather than a store (edit, remove).
+
+    These commands never take a prefix for an id, so the ids that ``wanted`` starts come
+    first: closest means by prefix first (SPEC section 3), however short the prefix is
+    beside them (``strat`` names ``strategy-combat-human-trafficking``)."""
+    known = _Ids(list(ids))
+    prefix = wanted.strip().lower()
+    starting = known.starting(prefix)[:CLOSEST] if prefix else []
+    others = [id_ for id_ in _closest(None, known, prefix) if id_ not in starting]
+    return [*starting, *others][:CLOSEST]
 
 
 def _closest(store: Store | None, ids: _Ids, wanted: str) -> list[str]:
