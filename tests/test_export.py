@@ -121,6 +121,30 @@ def test_an_existing_database_is_replaced_atomically(
     assert sorted(path.name for path in isolated.iterdir()) == [".cache", "data", "pubs.db"]
 
 
+def test_a_symlinked_database_is_written_through_and_keeps_its_permission_bits(
+    make_catalogue: Callable[..., Path], isolated: Path
+) -> None:
+    """As the catalogue is: a PATH that is a symlink stays a symlink and its target gets
+    the new database; an existing database keeps its permission bits (one made private
+    stays private)."""
+    make_catalogue(*CATALOGUE)
+    served = isolated / "served"
+    served.mkdir()
+    target = served / "pubs.db"
+    target.write_bytes(b"old")
+    target.chmod(0o600)
+    link = isolated / "pubs.db"
+    link.symlink_to(Path("served") / "pubs.db")
+    result = run_process(["export", "sqlite", "pubs.db", "--type", "Report"], cwd=isolated)
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink()
+    assert os.readlink(link) == str(Path("served") / "pubs.db")
+    assert os.stat(target).st_mode & 0o777 == 0o600
+    with sqlite3.connect(target) as connection:
+        assert connection.execute("SELECT id FROM publications").fetchall() == [("wall",)]
+    assert sorted(path.name for path in served.iterdir()) == ["pubs.db"]
+
+
 @pytest.mark.parametrize(
     ("target", "reason"),
     [

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,25 +71,35 @@ def _refuse(path: Path, reason: str) -> UsageError:
 
 def write_database(path: Path, records: Iterable[Record]) -> int:
     """Write ``records`` as the database at ``path`` (replaced atomically); return how
-    many publications it holds. A path that cannot be written is a ``UsageError``."""
+    many publications it holds. A path that cannot be written is a ``UsageError``.
+
+    As the catalogue is written: through a symlink to its target (the link stays), and an
+    existing database keeps its permission bits (one made private stays private)."""
+    shown, path = path, Path(os.path.realpath(path))
     if path.is_dir():
-        raise _refuse(path, "it is a directory")
+        raise _refuse(shown, "it is a directory")
+    try:
+        mode: int | None = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mode = None
     directory = path.parent
     temp = directory / f".{path.name}.{os.urandom(6).hex()}.tmp"
     try:
         descriptor = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as error:
-        raise _refuse(path, error.strerror or str(error)) from None
+        raise _refuse(shown, error.strerror or str(error)) from None
     os.close(descriptor)
     try:
         count = _fill(sqlite3.connect(temp, isolation_level=None), records)
+        if mode is not None:
+            os.chmod(temp, mode)
         with open(temp, "rb") as written:
             os.fsync(written.fileno())
         os.replace(temp, path)
     except OSError as error:
-        raise _refuse(path, error.strerror or str(error)) from None
+        raise _refuse(shown, error.strerror or str(error)) from None
     except sqlite3.Error as error:
-        raise _refuse(path, str(error)) from None
+        raise _refuse(shown, str(error)) from None
     finally:
         with contextlib.suppress(OSError):
             temp.unlink()
