@@ -347,7 +347,7 @@ def test_separators_and_bidi_controls_are_escaped_in_every_terminal_output(
          "'components' value 1 contains a zero-width character (\\u2060)"),
         (entry("a", "A", topics=("x", "\u061cy")),
          "'topics' value 2 contains a bidirectional control (\\u061c)"),
-        (entry("a\u202e", "A"), "id 'a\\\\u202e' is not a lowercase slug (letters a-z, digits and "
+        (entry("a\u202e", "A"), "id 'a\\u202e' is not a lowercase slug (letters a-z, digits and "
          "single hyphens, such as 'mpp-policy-guidance')"),
     ],
     ids=["rlo", "lri", "rlm", "zwsp", "bom-in-type", "word-joiner", "alm-in-topic", "id"],

@@ -168,6 +168,25 @@ def test_a_malformed_query_exits_2_with_one_line(
         assert err.count("\n") == 1 and not result.stdout
 
 
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("it's \"wall", "'it's \"wall'"),
+        ('back\\slash "', "'back\\slash \"'"),
+        ('esc\x1b "', "'esc\\x1b \"'"),
+    ],
+)
+def test_a_malformed_query_is_quoted_as_typed(
+    make_catalogue: Callable, isolated: Path, query: str, shown: str
+) -> None:
+    """The query in the message is the query as typed between single quotes, a control
+    character escaped once: no backslash doubled, no quote escaped (as repr would)."""
+    make_catalogue(*PHRASES)
+    result = run_process(["filter", "--text", query], cwd=isolated)
+    assert result.returncode == 2
+    assert result.stderr.decode().startswith(f"error: --text {shown}: a quote that is never")
+
+
 def test_an_exclusion_can_start_the_query(make_catalogue: Callable, isolated: Path) -> None:
     """``--text -word`` is a query, not an option: Typer takes it as the value."""
     make_catalogue(*PHRASES)

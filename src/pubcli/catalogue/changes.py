@@ -136,8 +136,8 @@ def _positions(parsed: _Parsed, ids: Sequence[str], display: str) -> list[int]:
         if len(found) > 1:
             shown = ", ".join(str(parsed.split.blocks[i].line) for i in found)
             raise CatalogueError(
-                f"{one_line(display)}: id {id_!r} is on {len(found)} entries (lines {shown}); "
-                "make the ids unique by hand first"
+                f"{one_line(display)}: id {quoted(id_)} is on {len(found)} entries "
+                f"(lines {shown}); make the ids unique by hand first"
             )
         positions.append(found[0])
     return positions
@@ -270,8 +270,8 @@ def _refuse_invalid(entries: Sequence[Any], expected: Mapping[int, dict[str, Any
     for index, raw in expected.items():
         label = one_line(str(entries[index].get("id")))
         if isinstance(raw.get("date"), _BadDate):
-            shown = one_line(raw["date"])
-            problems.append(f"{label}: 'date' {shown!r} is not a real date written YYYY-MM-DD")
+            shown = quoted(raw["date"])
+            problems.append(f"{label}: 'date' {shown} is not a real date written YYYY-MM-DD")
             continue
         publication, entry_problems = validate_entry(raw)
         problems += [f"{label}: {problem}" for problem in entry_problems]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 from pubcli.catalogue.problems import Problem
 from pubcli.errors import CatalogueError, UnresolvedConflictError
-from pubcli.safe_text import one_line
+from pubcli.safe_text import one_line, quoted
 
 if TYPE_CHECKING:
     from pubcli.model import Publication
@@ -440,7 +440,7 @@ def checked_entries(
 
 def _top_level_problems(document: dict[str, Any], text: str, display: str) -> list[Problem]:
     problems = [
-        Problem(display, _key_line(text, key), "(top level)", f"unknown key {one_line(key)!r}")
+        Problem(display, _key_line(text, key), "(top level)", f"unknown key {quoted(key)}")
         for key in document
         if key not in TOP_LEVEL_KEYS
     ]

@@ -18,7 +18,7 @@ from pubcli.catalogue.rules import (
 from pubcli.catalogue.slug import slugify
 from pubcli.errors import InvalidInputError
 from pubcli.model import Publication
-from pubcli.safe_text import one_line
+from pubcli.safe_text import one_line, quoted
 
 # In JSON these values mean "absent", so that pubcli's own JSON output can be added back.
 _EMPTY_MEANS_ABSENT: dict[str, object] = {"date": None, "url": None, "summary": "", "topics": []}
@@ -65,8 +65,8 @@ def prepare(fields: Mapping[str, Any]) -> tuple[Publication | None, list[str]]:
         date_text = raw["date"]
         parsed = parse_iso_date(date_text) if isinstance(date_text, str) else None
         if parsed is None:
-            shown = one_line(date_text) if isinstance(date_text, str) else repr(date_text)
-            problems.append(f"'date' {shown!r} is not a real date written YYYY-MM-DD")
+            shown = quoted(date_text) if isinstance(date_text, str) else repr(repr(date_text))
+            problems.append(f"'date' {shown} is not a real date written YYYY-MM-DD")
             del raw["date"]
         else:
             raw["date"] = parsed

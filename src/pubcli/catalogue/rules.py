@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
 from pubcli.model import FIELD_NAMES, REQUIRED_FIELDS, Publication
-from pubcli.safe_text import INVISIBLE, one_line
+from pubcli.safe_text import INVISIBLE, one_line, quoted
 
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_ID_LENGTH = 80
@@ -84,7 +84,7 @@ def _check_id(value: object) -> list[str]:
         return ["'id' must be a string"]
     if not ID_PATTERN.fullmatch(value):
         return [
-            f"id {one_line(value)!r} is not a lowercase slug "
+            f"id {quoted(value)} is not a lowercase slug "
             "(letters a-z, digits and single hyphens, such as 'mpp-policy-guidance')"
         ]
     if len(value) > MAX_ID_LENGTH:
@@ -107,9 +107,7 @@ def _check_date(value: object) -> list[str]:
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
         return []
     if isinstance(value, str):
-        return [
-            f"'date' must be a TOML date such as 2019-08-28, not the string {one_line(value)!r}"
-        ]
+        return [f"'date' must be a TOML date such as 2019-08-28, not the string {quoted(value)}"]
     return ["'date' must be a TOML local date such as 2019-08-28"]
 
 
@@ -126,7 +124,7 @@ def _check_url(value: object) -> list[str]:
     if not isinstance(value, str):
         return ["'url' must be a string"]
     if not _URL_PATTERN.fullmatch(value) or _ONE_LINE_FORBIDDEN.search(value):
-        return [f"'url' {one_line(value)!r} is not an absolute http:// or https:// URL"]
+        return [f"'url' {quoted(value)} is not an absolute http:// or https:// URL"]
     return []
 
 
@@ -140,7 +138,7 @@ def _unknown_key_problem(key: str) -> str:
 
     close = difflib.get_close_matches(key, FIELD_NAMES, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"unknown key {one_line(key)!r}{hint}"
+    return f"unknown key {quoted(key)}{hint}"
 
 
 def field_problems(key: str, value: object) -> list[str]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from pubcli.catalogue.changes import Change, block_of, plan_replace
 from pubcli.catalogue.writer import read_bytes, target_of
 from pubcli.errors import InvalidInputError, UsageError
-from pubcli.safe_text import one_line
+from pubcli.safe_text import one_line, quoted
 from pubcli.store.updates import change_catalogue
 
 _BLANK = " \t\r\n"
@@ -97,8 +97,8 @@ def _run_editor(name: str) -> None:
     try:
         status = subprocess.run([*command, name], check=False).returncode
     except OSError as error:
-        shown = one_line(command[0])
-        raise UsageError(f"cannot run the editor {shown!r}: {error.strerror or error}") from None
+        shown = quoted(command[0])
+        raise UsageError(f"cannot run the editor {shown}: {error.strerror or error}") from None
     if status != 0:
         raise UsageError(f"the editor exited with status {status}; nothing was written")
 

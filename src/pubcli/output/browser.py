@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pubcli.errors import CatalogueError
-from pubcli.safe_text import one_line
+from pubcli.safe_text import quoted
 
 
 def open_in_browser(url: str) -> bool:
@@ -18,7 +18,7 @@ def open_in_browser(url: str) -> bool:
     from pubcli.catalogue.rules import is_web_url
 
     if not is_web_url(url):
-        raise CatalogueError(f"not opening {one_line(url)!r}: not an http:// or https:// URL")
+        raise CatalogueError(f"not opening {quoted(url)}: not an http:// or https:// URL")
     import webbrowser
 
     try:

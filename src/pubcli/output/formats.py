@@ -14,7 +14,7 @@ from typing import Any
 
 from pubcli.errors import UsageError
 from pubcli.fields import FIELD_NAMES, Record
-from pubcli.safe_text import INVISIBLE, escape_controls, one_line
+from pubcli.safe_text import INVISIBLE, escape_controls, one_line, quoted
 
 CITATION_FORMATS = ("csl-json", "bibtex", "ris")
 """The formats made by ``citations`` (SPEC section 11): every field, whatever ``--columns``."""
@@ -160,7 +160,7 @@ def machine_chunks(
         return markdown_chunks(publications, columns)
     if output_format in CITATION_FORMATS:
         return citation_chunks(publications, output_format, ascii_only=ascii_only)
-    raise UsageError(f"unknown format {one_line(output_format)!r}")
+    raise UsageError(f"unknown format {quoted(output_format)}")
 
 
 def citation_chunks(

@@ -10,7 +10,7 @@ from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from pubcli.errors import UsageError
-from pubcli.safe_text import one_line
+from pubcli.safe_text import quoted
 from pubcli.store.search import Query, field_groups, fold, parse
 from pubcli.store.search import matches as search_matches
 
@@ -27,7 +27,7 @@ _PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 def parse_date_bound(text: str, *, end: bool, option: str) -> datetime.date:
     """Turn ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` into the first (or, with ``end``, last) day."""
     match = _PARTIAL_DATE.fullmatch(text.strip())
-    problem = f"invalid date {one_line(text)!r} for {option}: expected YYYY, YYYY-MM or YYYY-MM-DD"
+    problem = f"invalid date {quoted(text)} for {option}: expected YYYY, YYYY-MM or YYYY-MM-DD"
     if not match:
         raise UsageError(problem)
     year, month, day = (int(part) if part else None for part in match.groups())
@@ -172,7 +172,7 @@ def order_key(
 
 def _known_sort_key(key: str) -> str:
     if key not in SORT_KEYS:
-        raise UsageError(f"unknown sort key {one_line(key)!r}: choose from {', '.join(SORT_KEYS)}")
+        raise UsageError(f"unknown sort key {quoted(key)}: choose from {', '.join(SORT_KEYS)}")
     return key
 
 

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from pubcli.errors import UsageError
-from pubcli.safe_text import one_line
+from pubcli.safe_text import quoted
 
 FIELDS = ("id", "title", "type", "summary", "component", "topic")
 """The fields a term can be limited to, in the order of ``field_groups``."""
@@ -45,7 +45,7 @@ class QuerySyntaxError(UsageError):
     """A ``--text`` query that cannot be read; the message names the column."""
 
     def __init__(self, query: str, column: int, problem: str) -> None:
-        super().__init__(f"--text {one_line(query)!r}: {problem} at column {column}")
+        super().__init__(f"--text {quoted(query)}: {problem} at column {column}")
         self.column = column
 
 
