@@ -139,6 +139,22 @@ def test_crlf_comments_between_entries_and_no_final_newline_keep_their_bytes() -
     assert text.encode() == ours.replace(b"# The catalogue", b"# The catalogue, theirs")
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_byte_order_mark_stays_the_first_bytes_with_nothing_after_it(newline: str) -> None:
+    """A file that starts with a BOM and then its first entry: the BOM is no line of text,
+    so no line end is put after it (the merge added a blank line there)."""
+    bom = "\ufeff"
+    base = catalogue(A, B, preamble=bom, newline=newline)
+    ours = catalogue(A, B, entry("d", "Delta"), preamble=bom, newline=newline)
+    theirs = catalogue(entry("a", "Alpha, theirs"), B, preamble=bom, newline=newline)
+    text, conflicts = merged(base, ours, theirs)
+    assert conflicts == []
+    expected = catalogue(
+        entry("a", "Alpha, theirs"), B, entry("d", "Delta"), preamble=bom, newline=newline
+    )
+    assert text.encode() == expected
+
+
 def test_the_preamble_merges_by_lines() -> None:
     """The top comment changed on one side and schema_version on the other; then both
     change schema_version: a conflict around that line."""

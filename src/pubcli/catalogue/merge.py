@@ -33,6 +33,8 @@ from pubcli.catalogue.conflicts import OURS_MARKER, SEPARATOR, THEIRS_MARKER
 from pubcli.errors import CatalogueError
 from pubcli.safe_text import one_line
 
+_BOM = "\ufeff".encode()
+
 
 class MergeResult(NamedTuple):
     """The merged catalogue's bytes and what conflicted in it."""
@@ -104,7 +106,9 @@ def merge_catalogues(
     separator = _usual_gap(versions, newline)
     final_gap = ours_version.gap[ours_version.order[-1]] if ours_version.order else None
     pieces = [preamble]
-    if preamble and not preamble.endswith(b"\n") and merged:
+    # A byte-order mark alone is no line of text: the first header follows it directly.
+    text_before = preamble.removeprefix(_BOM)
+    if text_before and not text_before.endswith(b"\n") and merged:
         pieces.append(newline)
     for index, (text, gap, last_of_its_version) in enumerate(merged):
         pieces.append(text)
