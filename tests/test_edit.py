@@ -268,6 +268,19 @@ def test_the_dry_run_diff_splits_lines_at_newlines_only_and_shows_controls_escap
     assert path.read_bytes() == before
 
 
+def test_the_dry_run_diff_keeps_the_byte_order_mark_that_opens_the_file(isolated: Path) -> None:
+    """The BOM is the file's encoding, not text: the diff's first line holds it as the
+    file does (escaped, the diff would no longer apply to the file)."""
+    text = HAND_WRITTEN.replace("# The catalogue", "\ufeff# The catalogue")
+    path = catalogue(isolated, text.replace("schema_version = 1\n\n", ""))
+    result = run_process(["edit", "first", "--id", "one", "--dry-run"], cwd=isolated)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.decode("utf-8").splitlines()
+    assert lines[3] == " \ufeff# The catalogue: kept by hand."
+    assert "\\ufeff" not in result.stdout.decode("utf-8")
+    assert path.read_text(encoding="utf-8").startswith("\ufeff# The catalogue")
+
+
 def test_edit_prints_the_entries_as_json(cli: Cli, isolated: Path) -> None:
     """--format json prints the edited entry as show does."""
     catalogue(isolated)

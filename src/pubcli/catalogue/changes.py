@@ -506,8 +506,13 @@ def unified_diff(change: Change, display: str) -> str:
     old = _lines(change.old.decode("utf-8"))
     new = _lines(change.new.decode("utf-8"))
     lines = difflib.unified_diff(old, new, fromfile=one_line(display), tofile=one_line(display))
+    # A byte-order mark that opens the file is its encoding, not text: kept as it is.
+    opening = {text[0] for text in (old, new) if text and text[0].startswith("\ufeff")}
     no_newline = "\n\\ No newline at end of file\n"
-    return "".join(_shown(line) + ("" if line.endswith("\n") else no_newline) for line in lines)
+    return "".join(
+        _shown(line, keep_bom=line[1:] in opening) + ("" if line.endswith("\n") else no_newline)
+        for line in lines
+    )
 
 
 _LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
@@ -518,8 +523,9 @@ def _lines(text: str) -> list[str]:
     return _LINE.findall(text)
 
 
-def _shown(line: str) -> str:
+def _shown(line: str, *, keep_bom: bool) -> str:
     """One line of the diff, its control characters escaped and its line end kept."""
     end = _LINE_END.search(line)
     cut = end.start() if end else len(line)
-    return escape_controls(line[:cut]) + line[cut:]
+    start = 2 if keep_bom else 0  # the diff's own first character, then the mark
+    return line[:start] + escape_controls(line[start:cut]) + line[cut:]
