@@ -308,6 +308,17 @@ def test_remove_takes_the_block_and_its_comments_and_nothing_else(
     assert path.read_text("utf-8") == HAND_WRITTEN[:first]
 
 
+def test_removing_an_entry_with_an_invalid_id_shows_it_escaped(isolated: Path) -> None:
+    """An id that is no slug (an entry pubcli would refuse, written by hand) can still be
+    removed by typing it whole; the `removed ID` line shows its ESC and C1 escaped."""
+    bad = "bad\x9b2J\x1b[31m"
+    path = catalogue(isolated, entry(bad, "Bad") + "\n" + entry("good", "Good"))
+    result = run_process(["remove", bad, "--yes"], cwd=isolated)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.decode("utf-8") == "removed bad\\x9b2J\\x1b[31m\n"
+    assert [p.id for p in load_catalogue(path, "c").publications] == ["good"]
+
+
 def test_remove_without_a_terminal_needs_yes(isolated: Path) -> None:
     """No terminal and no --yes: exit 2, nothing removed."""
     path = catalogue(isolated)

@@ -761,7 +761,7 @@ def edit_command(
 
 def _say_edited(change: Any) -> None:
     for id_ in change.changed:
-        say("", f"edited {id_}")
+        say("", f"edited {one_line(id_)}")
 
 
 def _edit_in_editor(
@@ -828,7 +828,7 @@ def remove_command(
     for warning in warnings:
         say("warning: ", warning)
     for id_ in change.changed:
-        say("", f"removed {id_}")
+        say("", f"removed {one_line(id_)}")
 
 
 def _confirm_removal(entries: Sequence[Any]) -> None:
