@@ -140,6 +140,21 @@ def test_ids_from_standard_input(isolated: Path) -> None:
     assert all("Forms" in p.topics for p in load_catalogue(path, "c").publications)
 
 
+@pytest.mark.parametrize("read", [b"middle\n", b"middle\nlast\n"])
+def test_ids_from_standard_input_print_a_json_array_however_many(
+    isolated: Path, read: bytes
+) -> None:
+    """As show does: with `-`, --format json prints an array whether one id or several
+    were read, so that a script's output shape follows how it calls edit, never the data."""
+    catalogue(isolated)
+    result = run_process(
+        ["edit", "-", "--add-topic", "Forms", "--format", "json"], cwd=isolated, input_bytes=read
+    )
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    assert [record["id"] for record in printed] == read.decode().split()
+
+
 def test_rename_with_id(cli: Cli, isolated: Path) -> None:
     """--id renames one entry; with several ids it is refused."""
     path = catalogue(isolated)

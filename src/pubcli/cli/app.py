@@ -756,7 +756,8 @@ def edit_command(
         say("warning: ", warning)
     _say_edited(edited)
     chosen = choose_format(_value(output_format), elsewhere="lines")
-    print_records([p.to_record() for p in edited.publications], chosen, many=len(wanted) > 1)
+    many = len(ids) > 1 or ids == ["-"]  # as show: the shape follows the call, not the data
+    print_records([p.to_record() for p in edited.publications], chosen, many=many)
 
 
 def _say_edited(change: Any) -> None:
