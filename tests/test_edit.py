@@ -448,6 +448,45 @@ def test_edit_in_the_editor_reopens_with_the_problems_then_writes(isolated: Path
     assert (isolated / "saves.seen0").read_text() == middle  # the block, no blank line after
 
 
+CTRL_C_EDITOR = textwrap.dedent(
+    """\
+    import os, pathlib, signal, sys, time
+
+    # Ctrl-C on the terminal reaches the editor and pubcli (one process group). To vim
+    # it is a key (it leaves insert mode): the editor goes on and saves.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.kill(os.getppid(), signal.SIGINT)
+    time.sleep(0.5)
+    target = pathlib.Path(sys.argv[1])
+    target.write_text(target.read_text().replace('"Middle"', '"Middle, edited"'))
+    """
+)
+
+
+def test_ctrl_c_while_the_editor_runs_is_the_editors(isolated: Path) -> None:
+    """As git does while its editor runs, pubcli ignores Ctrl-C: the editor is not killed
+    under the user, and what it saves is written."""
+    path = catalogue(isolated)
+    script = isolated / "ctrl_c_editor.py"
+    script.write_text(CTRL_C_EDITOR)
+    editor = {"EDITOR": f"{sys.executable} {script}", "VISUAL": ""}
+    code, _ = run_in_terminal(["edit", "middle"], isolated, editor)
+    assert code == 0
+    assert path.read_text("utf-8") == HAND_WRITTEN.replace('"Middle"', '"Middle, edited"')
+
+
+def test_an_editor_ended_by_ctrl_c_is_an_interrupt(isolated: Path) -> None:
+    """An editor that Ctrl-C ends (it does not catch it): exit 130, nothing written."""
+    path = catalogue(isolated)
+    before = path.read_bytes()
+    script = isolated / "dies.py"
+    script.write_text("import os, signal\nos.kill(os.getpid(), signal.SIGINT)\n")
+    editor = {"EDITOR": f"{sys.executable} {script}", "VISUAL": ""}
+    code, _ = run_in_terminal(["edit", "middle"], isolated, editor)
+    assert code == 130
+    assert path.read_bytes() == before
+
+
 @pytest.mark.parametrize("save", ["KEEP", "", "# only a comment\n\n"])
 def test_an_unchanged_or_emptied_buffer_cancels(isolated: Path, save: str) -> None:
     """Nothing saved, or nothing left: exit 0, nothing written, and said on stderr."""

@@ -13,9 +13,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import signal
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from pubcli.catalogue.changes import Change, block_of, plan_replace
@@ -95,12 +97,33 @@ def _replacing(display: str, id_: str, original: bytes, text: str) -> Callable[[
 def _run_editor(name: str) -> None:
     command = editor_command(os.environ)
     try:
-        status = subprocess.run([*command, name], check=False).returncode
+        editor = subprocess.Popen([*command, name])
     except OSError as error:
         shown = quoted(command[0])
         raise UsageError(f"cannot run the editor {shown}: {error.strerror or error}") from None
+    # As git does while its editor runs: Ctrl-C and Ctrl-\ reach the editor too, and are
+    # its keys (vim leaves insert mode on Ctrl-C). Ending here would kill the editor under
+    # the user and lose the edit.
+    with _ignoring(signal.SIGINT, signal.SIGQUIT):
+        status = editor.wait()
+    if status == -signal.SIGINT:  # the editor itself was ended by Ctrl-C
+        raise KeyboardInterrupt
     if status != 0:
         raise UsageError(f"the editor exited with status {status}; nothing was written")
+
+
+@contextlib.contextmanager
+def _ignoring(*signals: signal.Signals) -> Iterator[None]:
+    """Ignore ``signals`` in this process meanwhile (only the main thread may)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = [(number, signal.signal(number, signal.SIG_IGN)) for number in signals]
+    try:
+        yield
+    finally:
+        for number, handler in previous:
+            signal.signal(number, handler)
 
 
 def _with_problems(text: str, problems: list[str], newline: str) -> str:
