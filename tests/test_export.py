@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -143,6 +144,21 @@ def test_a_symlinked_database_is_written_through_and_keeps_its_permission_bits(
     with sqlite3.connect(target) as connection:
         assert connection.execute("SELECT id FROM publications").fetchall() == [("wall",)]
     assert sorted(path.name for path in served.iterdir()) == ["pubs.db"]
+
+
+def test_a_path_that_is_no_regular_file_is_refused_and_left_alone(
+    make_catalogue: Callable[..., Path], isolated: Path
+) -> None:
+    """A named pipe (or a device: /dev/null, which root may rename over) is no database
+    file: exit 2, one line, and it is still what it was."""
+    make_catalogue(*CATALOGUE)
+    fifo = isolated / "pipe"
+    os.mkfifo(fifo)
+    result = run_process(["export", "sqlite", "pipe"], cwd=isolated)
+    assert result.returncode == 2
+    assert result.stderr == b"error: cannot write pipe: it is not a regular file\n"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(path.name for path in isolated.iterdir()) == [".cache", "data", "pipe"]
 
 
 @pytest.mark.parametrize(

@@ -76,12 +76,17 @@ def write_database(path: Path, records: Iterable[Record]) -> int:
     As the catalogue is written: through a symlink to its target (the link stays), and an
     existing database keeps its permission bits (one made private stays private)."""
     shown, path = path, Path(os.path.realpath(path))
-    if path.is_dir():
-        raise _refuse(shown, "it is a directory")
     try:
-        mode: int | None = stat.S_IMODE(os.stat(path).st_mode)
+        existing: os.stat_result | None = os.stat(path)
     except OSError:
-        mode = None
+        existing = None
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
+        raise _refuse(shown, "it is a directory")
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        # A named pipe or a device (/dev/null) is no database: renaming over it would
+        # replace it with a file (root may write in /dev).
+        raise _refuse(shown, "it is not a regular file")
+    mode = stat.S_IMODE(existing.st_mode) if existing is not None else None
     directory = path.parent
     temp = directory / f".{path.name}.{os.urandom(6).hex()}.tmp"
     try:
