@@ -147,6 +147,27 @@ def test_marker_like_lines_inside_a_summary_are_text(
     assert result.code == 3 and "invalid TOML" in result.err
 
 
+def test_a_whole_conflict_inside_a_multi_line_summary_is_reported(
+    cli: Cli, make_catalogue: Callable[..., Path]
+) -> None:
+    """git's line merge (without the driver) puts its markers inside a summary that both
+    branches changed: the file still parses, yet the conflict is unresolved. check
+    reports its marker lines (exit 3) instead of saying ok."""
+    make_catalogue(
+        '[[publications]]\nid = "a"\ntitle = "A"\ntype = "T"\ncomponents = ["X"]\n'
+        'summary = """\nFirst line.\n<<<<<<< HEAD\nOurs.\n=======\nTheirs.\n'
+        '>>>>>>> feature\n"""\n'
+    )
+    result = cli("check")
+    assert result.code == 3
+    assert [line.split(": (merge conflict)")[0] for line in result.out.splitlines()] == [
+        "data/publications.toml:8",
+        "data/publications.toml:10",
+        "data/publications.toml:12",
+    ]
+    assert result.err.startswith("error: unresolved merge conflict in data/publications.toml")
+
+
 def test_entries_sharing_a_url_are_a_warning_unless_strict(
     cli: Cli, make_catalogue: Callable[..., Path]
 ) -> None:

@@ -121,7 +121,7 @@ def parse_toml(text: str, display: str) -> dict[str, Any]:
     try:
         return tomli.loads(text)
     except tomli.TOMLDecodeError as error:
-        _refuse_conflict_markers(text, display)
+        refuse_conflict_markers(text, display)
         raise CatalogueError(
             f"{one_line(display)}:{error.lineno}:{error.colno}: "
             f"invalid TOML: {one_line(error.msg)}"
@@ -144,9 +144,10 @@ def parse_toml(text: str, display: str) -> dict[str, Any]:
         ) from None
 
 
-def _refuse_conflict_markers(text: str, display: str) -> None:
+def refuse_conflict_markers(text: str, display: str) -> None:
     """A file that does not parse because a merge left git's markers in it says so, with
-    the markers' lines, rather than where the first marker breaks the TOML syntax."""
+    the markers' lines, rather than where the first marker breaks the TOML syntax. (check
+    also asks of a file that parses: a conflict inside a multi-line string.)"""
     from pubcli.catalogue.conflicts import marker_lines
 
     markers = marker_lines(text)

@@ -17,7 +17,6 @@ from typing import Annotated, Any, Protocol
 import typer
 
 from pubcli import __version__, exit_codes
-from pubcli.catalogue.loader import load_catalogue
 from pubcli.catalogue.locate import find_catalogue, refuse_empty
 from pubcli.cli import listing
 from pubcli.cli.failures import report
@@ -873,6 +872,12 @@ def check_command(
       pubcli check --strict
       pubcli check --catalogue data/publications.toml
     """
+    from pubcli.catalogue.loader import (
+        check_document,
+        parse_toml,
+        read_text,
+        refuse_conflict_markers,
+    )
     from pubcli.catalogue.problems import Problem
     from pubcli.catalogue.rules import same_url_warnings
     from pubcli.errors import UnresolvedConflictError
@@ -880,7 +885,11 @@ def check_command(
 
     path, display = find_catalogue(_catalogue_option(ctx, catalogue), os.environ, Path.cwd())
     try:
-        loaded = load_catalogue(path, display)
+        text = read_text(path, display)
+        loaded = check_document(parse_toml(text, display), text, display)
+        # git's line merge may leave a whole conflict inside a multi-line string: the file
+        # parses, and the conflict is still unresolved.
+        refuse_conflict_markers(text, display)
     except UnresolvedConflictError as conflict:
         print_conflict(display, conflict.marker_lines, output_format.value)
         say(
