@@ -348,6 +348,18 @@ def test_a_merge_that_fails_check_is_exit_1(cli: Cli, isolated: Path) -> None:
     assert ids_of(Path(paths[1]).read_text()) == ["a", "d", "e"]
 
 
+def test_a_merge_holding_a_conflict_inside_a_summary_is_exit_1(cli: Cli, isolated: Path) -> None:
+    """A summary that holds a whole conflict left by git's line merge parses, but check
+    reports it: the merge says so too (exit 1), as it does for anything check finds."""
+    left = 'summary = """\n<<<<<<< HEAD\nOurs.\n=======\nTheirs.\n>>>>>>> other\n"""\n'
+    theirs = catalogue(A, entry("e", "Epsilon") + left)
+    paths = write_versions(isolated, catalogue(A), catalogue(A, entry("d", "Delta")), theirs)
+    result = cli("merge-driver", *paths)
+    assert result.code == 1
+    assert "unresolved merge conflict" in result.err
+    assert ids_of(Path(paths[1]).read_text()) == ["a", "d", "e"]
+
+
 @pytest.mark.parametrize(
     ("broken", "said"),
     [

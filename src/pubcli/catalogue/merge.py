@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 from pubcli.catalogue.blocks import split_blocks
 from pubcli.catalogue.conflicts import OURS_MARKER, SEPARATOR, THEIRS_MARKER
-from pubcli.errors import CatalogueError
+from pubcli.errors import CatalogueError, UnresolvedConflictError
 from pubcli.safe_text import one_line
 
 _BOM = "\ufeff".encode()
@@ -134,7 +134,13 @@ def merge_files(base: Path, ours: Path, theirs: Path, label: str | None) -> Merg
     pass ``check``, is written too, for the user to finish; on a ``PubcliError`` OURS is
     untouched."""
     from pubcli.catalogue import writer
-    from pubcli.catalogue.loader import check_document, decode, parse_toml, read_bytes
+    from pubcli.catalogue.loader import (
+        check_document,
+        decode,
+        parse_toml,
+        read_bytes,
+        refuse_conflict_markers,
+    )
     from pubcli.catalogue.rules import newer_schema, refuse_newer_schema
 
     shown = label or str(ours)
@@ -161,6 +167,10 @@ def merge_files(base: Path, ours: Path, theirs: Path, label: str | None) -> Merg
                 problems = [
                     str(problem) for problem in check_document(document, text, shown).problems
                 ]
+                try:  # as check does: a whole conflict left inside a multi-line string
+                    refuse_conflict_markers(text, shown)
+                except UnresolvedConflictError as error:
+                    problems.append(str(error))
         written = writer.write_content(target, status, result.content)
         if written is None:
             raise CatalogueError(f"{one_line(str(ours))} changed while it was merged")
