@@ -139,15 +139,17 @@ def test_a_same_size_edit_within_a_whole_second_tick_is_seen(
     assert "synthetic-x00042" in ids and "synthetic-000042" not in ids
 
 
+@pytest.mark.parametrize("operation", ["edit", "remove"])
 @pytest.mark.parametrize("edited", ["synthetic-000100", "synthetic-000042"])
 def test_an_edit_on_a_racy_cache_keeps_a_same_stamp_change(
-    catalogue: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch, edited: str
+    catalogue: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch, edited: str, operation: str
 ) -> None:
-    """An edit with a cache whose file changed within the tick of caching (the stamp as
-    it was) is not planned from the cache: the change made by hand is kept, in another
-    entry or in the one edited, and the cache follows the file."""
+    """An edit or a remove with a cache whose file changed within the tick of caching
+    (the stamp as it was) is not planned from the cache: the change made by hand is kept,
+    in another entry or in the one edited, and the cache follows the file."""
     from pubcli.catalogue.changes import FieldChanges
-    from pubcli.store.updates import edit_publications
+    from pubcli.catalogue.loader import load_catalogue
+    from pubcli.store.updates import edit_publications, remove_publications
 
     second = (time.time_ns() // 10**9 - 1) * 10**9
     real_stat, real_fstat = os.stat, os.fstat
@@ -175,6 +177,16 @@ def test_an_edit_on_a_racy_cache_keeps_a_same_stamp_change(
     old_title = data[title_at : data.index(b"\n", title_at)]
     new_title = b'"' + b"H" * (len(old_title) - 2) + b'"'
     _same_size_edit(catalogue, old_title, new_title)
+    if operation == "remove":
+        assert remove_publications(catalogue, "c", [edited], directory).removed == [edited]
+        store = open_store(catalogue, "c", directory)
+        fresh = MemoryStore(load_catalogue(catalogue, "c"))
+        assert store.all_ids() == fresh.all_ids() and edited not in store.all_ids()
+        assert store.records(range(len(store))) == fresh.records(range(len(fresh)))
+        if edited == "synthetic-000042":
+            return  # the entry changed by hand is the one removed
+        assert new_title in catalogue.read_bytes()  # the change by hand is kept
+        return
     edited_entry = edit_publications(
         catalogue, "c", [edited], FieldChanges(summary="Edited now"), directory
     )

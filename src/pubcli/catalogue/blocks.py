@@ -128,18 +128,29 @@ def _quick_split(text: str, entries: Sequence[Any]) -> list[_Found] | None:
     for header, raw in zip(headers, entries, strict=True):
         line += text.count("\n", counted, header)
         counted = header
-        start = header
-        while start:
-            above = text.rfind("\n", 0, start - 1) + 1
-            comment = text[above : start - 1]
-            if not comment.lstrip(" \t").startswith("#"):
-                break
-            if '"""' in comment or "'''" in comment:
-                return None  # it may end a multi-line string: let the scanner decide
-            start = above
+        start = comment_run_start(text, header)
+        if start is None:
+            return None
         id_ = raw.get("id") if isinstance(raw, Mapping) else None
         found.append((start, header, line, id_ if isinstance(id_, str) else None))
     return found
+
+
+def comment_run_start(text: str, header: int) -> int | None:
+    """Where the block whose header line starts at ``header`` starts: at the first of the
+    whole-line comments directly above it (no blank line between), else at the header.
+    None when such a comment holds a triple quote: it may end a multi-line string, and
+    only the token scanner can tell (``text`` starts at a line that no string spans)."""
+    start = header
+    while start:
+        above = text.rfind("\n", 0, start - 1) + 1
+        comment = text[above : start - 1]
+        if not comment.lstrip(" \t").startswith("#"):
+            break
+        if '"""' in comment or "'''" in comment:
+            return None
+        start = above
+    return start
 
 
 def _extend_run(text: str, offset: int, run: tuple[int, int] | None) -> tuple[int, int] | None:

@@ -456,14 +456,33 @@ def replace_range_copy(
     raised ``ChangedMeanwhile``): then nothing was written.
     """
     start, end = replaced
+    return replace_ranges_copy(
+        target, source, expected, [(start, end, replacement)], before_rename
+    )
+
+
+def replace_ranges_copy(
+    target: Target,
+    source: BinaryIO,
+    expected: os.stat_result,
+    replaced: Sequence[tuple[int, int, bytes]],
+    before_rename: Callable[[], None] | None = None,
+) -> Written | None:
+    """``replace_range_copy`` of several ranges ``(start, end, replacement)``, in file
+    order and apart from each other (``remove`` gives each an empty replacement)."""
 
     def fill(temp: BinaryIO) -> None:
         if stamp_of(os.fstat(source.fileno())) != stamp_of(expected):
             raise ChangedMeanwhile
-        _copy_range(source, temp, 0, start)
-        temp.write(replacement)
-        temp.flush()
-        _copy_range(source, temp, end, expected.st_size)
+        copied = 0
+        for start, end, replacement in replaced:
+            if not copied <= start <= end <= expected.st_size:
+                raise ChangedMeanwhile  # not ranges of this file: write nothing
+            _copy_range(source, temp, copied, start)
+            temp.write(replacement)
+            temp.flush()
+            copied = end
+        _copy_range(source, temp, copied, expected.st_size)
         if stamp_of(os.fstat(source.fileno())) != stamp_of(expected):
             raise ChangedMeanwhile
 

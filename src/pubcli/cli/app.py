@@ -806,7 +806,7 @@ def remove_command(
     """
     from pubcli.catalogue.changes import entries_to_remove, plan_remove, unified_diff
     from pubcli.catalogue.writer import read_bytes, target_of
-    from pubcli.store.updates import change_catalogue
+    from pubcli.store.updates import remove_publications
 
     path, display = find_catalogue(_catalogue_option(ctx, catalogue), os.environ, Path.cwd())
     wanted = _ids_of(ids)
@@ -819,15 +819,10 @@ def remove_command(
             raise UsageError("remove asks before it removes: without a terminal, give --yes")
         entries = entries_to_remove(read_bytes(target_of(path, display)), display, wanted)
         _confirm_removal(entries)
-    change, warnings = change_catalogue(
-        path,
-        display,
-        lambda data: plan_remove(data, display, wanted),
-        cache_directory_for(no_cache),
-    )
-    for warning in warnings:
+    removed = remove_publications(path, display, wanted, cache_directory_for(no_cache))
+    for warning in removed.warnings:
         say("warning: ", warning)
-    for id_ in change.changed:
+    for id_ in removed.removed:
         say("", f"removed {one_line(id_)}")
 
 

@@ -47,6 +47,7 @@ import sys
 import time
 import zlib
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, ParamSpec, TypeVar, cast
@@ -85,7 +86,7 @@ if TYPE_CHECKING:
     from pubcli.fields import Record
     from pubcli.model import Publication
 
-CACHE_FORMAT = 9
+CACHE_FORMAT = 10
 NO_CACHE_ENV = "PUBCLI_NO_CACHE"
 RACY_WINDOW_NS = 100_000_000
 """The timestamp tick assumed for a file system with sub-second timestamps (generous: the
@@ -850,10 +851,65 @@ class CachedStore:
         return version if type(version) is int else None
 
     def __len__(self) -> int:
-        return self._count
+        return self._count - len(self._removed())
+
+    # Entries removed since the cache was built keep their slot in every section (as a
+    # Lucene segment keeps a deleted document): the store's indices count the slots left.
+
+    def _removed(self) -> array[int]:
+        """The slots of the entries removed (``record_remove``), in increasing order."""
+        if "removed:checked" not in self._loaded:
+            removed = array("i")
+            if "removed" in self._manifest["sections"]:
+                removed = self._array("removed", "i", None)
+                if any(
+                    not 0 <= slot < self._count or (at and slot <= removed[at - 1])
+                    for at, slot in enumerate(removed)
+                ):
+                    raise CacheInvalidError("section removed is damaged")
+            self._loaded["removed:checked"] = removed
+        return self._loaded["removed:checked"]  # type: ignore[no-any-return]
+
+    def _live(self, slots: Iterable[int]) -> list[int]:
+        """The store's indices of ``slots``, those of removed entries left out."""
+        removed = self._removed()
+        if not removed:
+            return list(slots)
+        if "removed:set" not in self._loaded:
+            self._loaded["removed:set"] = frozenset(removed)
+        gone = self._loaded["removed:set"]
+        return [slot - bisect.bisect_left(removed, slot) for slot in slots if slot not in gone]
+
+    def _slots(self, indices: Sequence[int]) -> Sequence[int]:
+        """The slots of the store's ``indices``."""
+        removed = self._removed()
+        if not removed:
+            return indices
+        if "removed:before" not in self._loaded:
+            # The n-th removed slot has this many live entries before it.
+            self._loaded["removed:before"] = array(
+                "i", (slot - at for at, slot in enumerate(removed))
+            )
+        before = self._loaded["removed:before"]
+        count = len(self)
+        if indices and not 0 <= min(indices) <= max(indices) < count:
+            raise IndexError("no such publication")
+        return [index + bisect.bisect_right(before, index) for index in indices]
 
     @_no_cache_on_failure
     def select(self, criteria: Criteria) -> list[int]:
+        if not (
+            criteria.since is not None
+            or criteria.until is not None
+            or criteria.types
+            or criteria.components
+            or criteria.topics
+            or criteria.queries
+        ):
+            return list(range(len(self)))
+        return self._live(self._select_slots(criteria))
+
+    def _select_slots(self, criteria: Criteria) -> list[int]:
         candidates: Sequence[int] = range(self._count)
         if criteria.since is not None or criteria.until is not None:
             low = criteria.since.toordinal() if criteria.since else 1
@@ -1000,24 +1056,33 @@ class CachedStore:
 
     @_no_cache_on_failure
     def order(self, indices: Sequence[int], key: str, *, reverse: bool = False) -> list[int]:
-        if len(indices) <= _FEW:
-            # Sorting a few by their records is cheaper than walking the permutation.
-            record_key = record_sort_key(key)
-            ordered = sorted(sorted(indices), key=lambda i: record_key(self._record(i)))
-        elif len(indices) == self._count:
-            ordered = self._array(f"order-{key}", "i").tolist()
-        else:
-            permutation = self._array(f"order-{key}", "i")
-            wanted = bytearray(self._count)
-            for index in indices:
-                wanted[index] = 1
-            ordered = [index for index in permutation if wanted[index]]
+        whole = len(indices) == len(self) > _FEW
+        slots = indices if whole else self._slots(indices)  # the whole needs no mapping
+        ordered = self._live(self._order_slots(slots, key, whole=whole))
         if reverse:
             ordered.reverse()
         return ordered
 
+    def _order_slots(self, indices: Sequence[int], key: str, *, whole: bool) -> list[int]:
+        """The slots ``indices`` (every live one when ``whole``) in the order ``key``."""
+        if len(indices) <= _FEW:
+            # Sorting a few by their records is cheaper than walking the permutation.
+            record_key = record_sort_key(key)
+            ordered = sorted(sorted(indices), key=lambda i: record_key(self._record(i)))
+        elif whole:
+            # The permutations hold the live slots alone (record_remove takes slots out).
+            ordered = self._array(f"order-{key}", "i", len(self)).tolist()
+        else:
+            permutation = self._array(f"order-{key}", "i", len(self))
+            wanted = bytearray(self._count)
+            for index in indices:
+                wanted[index] = 1
+            ordered = [index for index in permutation if wanted[index]]
+        return ordered
+
     @_no_cache_on_failure
     def ids(self, indices: Sequence[int]) -> list[str]:
+        indices = self._slots(indices)
         if len(indices) <= _FEW and "ids:text" not in self._loaded:
             return [self._record(index)["id"] for index in indices]
         if "ids:text" not in self._loaded:
@@ -1033,15 +1098,15 @@ class CachedStore:
 
     @_no_cache_on_failure
     def all_ids(self) -> list[str]:
-        return self.ids(range(self._count))
+        return self.ids(range(len(self)))
 
     @_no_cache_on_failure
     def publications(self, indices: Sequence[int]) -> list[Publication]:
-        return [self._publication(index) for index in indices]
+        return [self._publication(index) for index in self._slots(indices)]
 
     @_no_cache_on_failure
     def records(self, indices: Sequence[int]) -> list[Record]:
-        return [self._record(index) for index in indices]
+        return [self._record(index) for index in self._slots(indices)]
 
     def _record(self, index: int) -> Record:
         edited = self._manifest.get("edited_records")
@@ -1117,18 +1182,49 @@ class CachedStore:
             raise CacheInvalidError(str(error)) from None
         return AppendInfo(bool(appendable), str(newline), str(separator))
 
+    def _taken_removed(self) -> Counter[bytes]:
+        """The lines of the taken section that removed entries held (``remove`` keeps
+        the section and lists these beside it): each once for every entry removed."""
+        if "taken_removed" not in self._manifest["sections"]:
+            return Counter()
+        lines = self._bytes("taken_removed").split(b"\n")
+        if lines.pop() != b"" or not all(_TAKEN_LINE.fullmatch(line) for line in lines):
+            raise CacheInvalidError("section taken_removed is damaged")
+        return Counter(lines)
+
     def taken_pairs(self) -> list[tuple[bytes, bytes]]:
         """Each line of the taken section as its id and title-and-date key, spelt as
-        there (``"id"`` and ``,"title","date"`` or nothing)."""
-        return cast("list[tuple[bytes, bytes]]", _TAKEN_LINE.findall(self._bytes("taken")))
+        there (``"id"`` and ``,"title","date"`` or nothing), but those of removed entries."""
+        pairs = cast("list[tuple[bytes, bytes]]", _TAKEN_LINE.findall(self._bytes("taken")))
+        removed = Counter(
+            cast("tuple[bytes, bytes]", _TAKEN_LINE.fullmatch(line).groups(b""))  # type: ignore[union-attr]
+            for line in self._taken_removed().elements()
+        )
+        if not removed:
+            return pairs
+        kept = []
+        for pair in pairs:
+            if removed[pair]:
+                removed[pair] -= 1  # a removed entry's line comes before an equal one added
+            else:
+                kept.append(pair)
+        return kept
 
     def taken_lines_with(self, needle: bytes) -> Iterator[list[Any]]:
-        """The parsed lines of the taken section in which ``needle`` occurs, in order."""
+        """The parsed lines of the taken section in which ``needle`` occurs, in order,
+        but those of removed entries."""
         taken = self._bytes("taken")  # begins with a newline: every line is "\n[..."
+        removed = self._taken_removed()
         at = taken.find(needle)
         while at >= 0:
             start = taken.rfind(b"\n", 0, at + 1) + 1
             end = taken.find(b"\n", at + 1)
+            if end < 0:
+                raise CacheInvalidError("section taken is damaged")
+            at = taken.find(needle, end)
+            if removed[taken[start:end]]:
+                removed[taken[start:end]] -= 1  # before an equal line added since
+                continue
             try:
                 item = json.loads(taken[start:end])
             except ValueError as error:
@@ -1136,7 +1232,6 @@ class CachedStore:
             if not isinstance(item, list) or not item or not isinstance(item[0], str):
                 raise CacheInvalidError("section taken is damaged")
             yield item
-            at = taken.find(needle, at + 1)
 
     def extend(
         self,
@@ -1212,7 +1307,7 @@ class CachedStore:
         orders = {}
         for key in SORT_KEYS:
             key_at = _memoized(sort_key(key), publication_at)
-            permutation = array("i", self._array(f"order-{key}", "i"))
+            permutation = array("i", self._array(f"order-{key}", "i", len(self)))
             for index in added:
                 position = bisect.bisect_right(permutation, key_at(index), key=key_at)
                 permutation.insert(position, index)
@@ -1237,7 +1332,8 @@ class CachedStore:
         position = len(record_parts[0])
         dates = array("i", self._array("dates", "i"))
         taken = self._bytes("taken")
-        for index, before, after in zip(indices, self.publications(indices), new, strict=True):
+        olds = [self._publication(index) for index in indices]
+        for index, before, after in zip(indices, olds, new, strict=True):
             record = _record_line(after)
             edited[str(index)] = [position, position + len(record)]
             record_parts.append(record)
@@ -1287,9 +1383,7 @@ class CachedStore:
         )
         if file.unchanged.after == len(self._array("block_starts", "q", None)) - 1:
             # The file's end changed: how a block is joined to it too.
-            newline = "\r\n" if file.data.find(b"\r\n") >= 0 else "\n"
-            joined = append_info(newline + "x" + "\n" * (file.data[-1:] == b"\n"), True)
-            manifest["append"] = [True, joined.newline, joined.separator]
+            manifest["append"] = _append_of_blocks(file.data)
         self._writer.write_manifest(manifest)
         self._writer.remove_other_generations((generation, order_generation))
         return manifest
@@ -1336,7 +1430,7 @@ class CachedStore:
         orders = {}
         for key in SORT_KEYS:
             key_at = _memoized(sort_key(key), publication_at)
-            permutation = array("i", self._array(f"order-{key}", "i"))
+            permutation = array("i", self._array(f"order-{key}", "i", len(self)))
             for index in replaced:
                 permutation.remove(index)
             for index in replaced:
@@ -1345,12 +1439,194 @@ class CachedStore:
             orders[f"order-{key}"] = permutation.tobytes()
         return orders
 
+    @_no_cache_on_failure
+    def remove(self, removal: Removal, file: _Shrunk) -> dict[str, Any]:
+        """Record that the entries of ``removal`` were cut from the file, now ``file``, and
+        return the new manifest.
+
+        Deletions, as in Lucene's segments: each removed entry keeps its slot in every
+        section (records, dates, facets, the text index: nothing is renumbered), and the
+        ``removed`` section lists the slots that every question leaves out. Its id line is
+        emptied (for ``block_of``), its taken line listed in ``taken_removed`` (which
+        ``add``'s collisions leave out), its slot taken out of each permutation, its block
+        left empty, and the facet counts lowered (``stats.count_without``).
+        """
+        from pubcli.catalogue.rules import title_date_key
+        from pubcli.store.stats import count_without
+
+        manifest = dict(self._manifest)
+        sections = {name: list(value) for name, value in manifest["sections"].items()}
+        slots = removal.slots
+        removed = array("i", sorted({*self._removed(), *slots}))
+        gone = frozenset(removed)
+        publications = [self._publication(slot) for slot in slots]
+        ids, taken = self._bytes("ids"), self._bytes("taken")
+        taken_removed = self._taken_removed()
+        for slot, publication in sorted(zip(slots, publications, strict=True), reverse=True):
+            line = publication.id.encode("ascii") + b"\n"
+            at = 0 if ids.startswith(line) else ids.find(b"\n" + line) + 1
+            if (at == 0 and not ids.startswith(line)) or ids.count(b"\n", 0, at) != slot:
+                raise CacheInvalidError("section ids does not match the records")
+            ids = ids[:at] + ids[at + len(line) - 1 :]  # the line stays, empty
+            # The taken section is kept (it is large): the line goes to taken_removed.
+            line = _taken_line(publication.id, title_date_key(publication)).encode("ascii")
+            if taken.count(b"\n" + line) <= taken_removed[line[:-1]]:
+                raise CacheInvalidError("section taken does not hold a removed entry")
+            taken_removed[line[:-1]] += 1
+        orders = {}
+        for key in SORT_KEYS:
+            permutation = array("i", self._array(f"order-{key}", "i", len(self)))
+            for slot in slots:
+                permutation.remove(slot)
+            orders[f"order-{key}"] = permutation.tobytes()
+        earlier = self._facet_counts()
+        facet_counts = {
+            facet: count_without(
+                earlier[facet],
+                publications,
+                facet,
+                functools.partial(self._first_spelling, facet, gone),
+            )
+            for facet in FACETS
+        }
+        data = {
+            "ids": ids,
+            "taken_removed": b"".join(line + b"\n" for line in taken_removed.elements()),
+            "removed": removed.tobytes(),
+            **self._removed_blocks(removal, file.data, gone),
+        }
+        old_generation, generation = manifest["generation"], _token()
+        sections.update(self._writer.write_sections(generation, data))
+        for name in sections.keys() - data.keys():
+            sections[name] = self._writer.keep_section(
+                name, (old_generation, sections[name]), generation
+            )
+        order_generation = _token()
+        manifest.update(
+            generation=generation,
+            sections=sections,
+            orders=self._writer.write_sections(order_generation, orders),
+            order_generation=order_generation,
+            facet_counts=facet_counts,
+            stamp=list(stamp_of(file.status)),
+            content_crc=file.content_crc,
+            racy=is_racy(file.status, max(file.read_started_ns, time.time_ns())),
+            newlines=int(manifest["newlines"]) - sum(cut.count(b"\n") for cut in removal.cuts),
+        )
+        old_size = self._array("block_starts", "q", None)[-1]
+        crlf_cut = any(b"\r\n" in cut for cut in removal.cuts)
+        if removal.ranges[-1][1] == old_size or crlf_cut:
+            # The file's end changed, or a CRLF went (cuts start and end lines: they
+            # make none): how a block is joined to it may change too.
+            manifest["append"] = _append_of_blocks(
+                file.data, None if crlf_cut else self.append_info.newline
+            )
+        self._writer.write_manifest(manifest)
+        self._writer.remove_other_generations((generation, order_generation))
+        return manifest
+
+    def _first_spelling(self, facet: str, gone: frozenset[int], folded: str) -> str:
+        """How the first entry left holding the folded value of ``facet`` spells it."""
+        field = ("type", "component", "topic").index(facet)
+        needle = folded.encode("utf-8", "surrogatepass")
+        facets = self._bytes("facets")
+        at = facets.find(needle)
+        slot, counted = 0, 0
+        while at >= 0:
+            # The line holding it (found in the bytes: most values are held early on).
+            start = facets.rfind(_ENTRY_END, 0, at) + 1
+            end = facets.find(_ENTRY_END, at)
+            if end < 0:
+                raise CacheInvalidError("section facets is damaged")
+            slot += facets.count(_ENTRY_END, counted, start)
+            counted = start
+            line, at = facets[start:end], facets.find(needle, end)
+            if slot in gone or slot >= self._count:
+                continue
+            values = line.split(_FIELD_END)[field]
+            if needle in (values.split(_LIST_SEPARATOR) if field else [values]):
+                record = self._record(slot)
+                spelt = (
+                    [record["type"]]
+                    if field == 0
+                    else record["components"]
+                    if field == 1
+                    else record["topics"]
+                )
+                for value in spelt:
+                    if fold_facet(value) == folded:
+                        return str(value)
+        raise CacheInvalidError("no entry left holds a counted value")
+
+    def _removed_blocks(
+        self, removal: Removal, data: bytes | mmap.mmap, gone: frozenset[int]
+    ) -> dict[str, bytes]:
+        """The block sections and line numbers once the cuts of ``removal`` are made: the
+        blocks after a cut move back, each removed slot's block is empty (at the next
+        header), and the block before it (or the preamble) now runs to that header."""
+        starts = self._array("block_starts", "q", None)
+        count = self._count
+        lines = self._array("publication_lines", "i")
+        new_starts, new_lines = array("q"), array("i")
+        shift = moved_lines = done = 0
+        for (cut_start, cut_end), cut in zip(removal.ranges, removal.cuts, strict=True):
+            inside = bisect.bisect_left(starts, cut_start)
+            after = bisect.bisect_left(starts, cut_end)
+            new_starts.extend([start - shift for start in starts[done:inside]])
+            new_starts.extend([cut_start - shift] * (after - inside))
+            new_lines.extend([line - moved_lines for line in lines[done : min(after, count)]])
+            shift += cut_end - cut_start
+            moved_lines += cut.count(b"\n")
+            done = after
+        new_starts.extend([start - shift for start in starts[done:]])
+        new_lines.extend([line - moved_lines for line in lines[done:count]])
+        if new_starts[-1] != len(data) or len(new_lines) != count:
+            raise CacheInvalidError("the cuts do not match the file")
+        for slot in sorted(gone, reverse=True):
+            new_starts[slot] = new_starts[slot + 1]
+        for slot in sorted(gone):
+            # Never read (see open_edited), but kept in order.
+            new_lines[slot] = new_lines[slot - 1] if slot else 0
+        crcs = array("I", self._array("block_crcs", "I", len(starts)))
+        groups = array("I", self._array("block_groups", "I", None))
+        touched: set[int] = set()
+        with memoryview(data) as view:
+            for slot in removal.slots:
+                before = slot - 1
+                while before >= 0 and before in gone:
+                    before -= 1
+                if before < 0:
+                    crcs[0] = zlib.crc32(view[: new_starts[0]])
+                for block in range(max(before, 0), slot + 1):
+                    crcs[block + 1] = zlib.crc32(view[new_starts[block] : new_starts[block + 1]])
+                touched.update(range(max(before, 0) // _BLOCK_GROUP, slot // _BLOCK_GROUP + 1))
+        firsts = [group * _BLOCK_GROUP for group in sorted(touched)]
+        replaced = array("I")
+        replaced.frombytes(_group_crcs(data, new_starts, firsts))
+        for first, crc in zip(firsts, replaced, strict=True):
+            groups[first // _BLOCK_GROUP] = crc
+        return {
+            "block_starts": new_starts.tobytes(),
+            "block_crcs": crcs.tobytes(),
+            "block_groups": groups.tobytes(),
+            "publication_lines": new_lines.tobytes(),
+        }
+
     def settle(self, status: os.stat_result, proved_ns: int) -> None:
         """Mark a racy cache as clean once its file, proved by content at ``proved_ns``,
         is old enough to be trusted by its stamp."""
         if not is_racy(status, proved_ns):
             with contextlib.suppress(OSError):
                 self._writer.write_manifest({**self._manifest, "racy": False})
+
+
+def _append_of_blocks(data: bytes | mmap.mmap, newline: str | None = None) -> list[Any]:
+    """How a block is joined to a file made of blocks (``loader.append_info`` of it, by
+    its newline style, found unless given, and its last byte), as the manifest holds it."""
+    if newline is None:
+        newline = "\r\n" if data.find(b"\r\n") >= 0 else "\n"
+    joined = append_info(newline + "x" + "\n" * (data[-1:] == b"\n"), True)
+    return [True, joined.newline, joined.separator]
 
 
 def _memoized(
@@ -1645,9 +1921,20 @@ def open_edited(
     first_line = data.count(b"\n", 0, unchanged.middle_start) + 1
     old_after_line = first_line + middle.count(b"\n") - (new_newlines - newlines)
     lines = store._array("publication_lines", "i")
-    first = bisect.bisect_left(lines, first_line)
-    if bisect.bisect_left(lines, old_after_line) - first != changed:
-        raise CacheInvalidError("an edited entry was not valid")
+    removed = store._removed()
+    if removed:
+        # Entries are removed only from a file with no problem, and a cache with removed
+        # slots keeps none (see record_remove): each slot has its block, a removed
+        # one's empty. The changed blocks must all be of entries left.
+        first = unchanged.before
+        if manifest["problems"] or bisect.bisect_left(removed, first) != bisect.bisect_left(
+            removed, first + changed
+        ):
+            raise CacheInvalidError("a changed block is not one of an entry left")
+    else:
+        first = bisect.bisect_left(lines, first_line)
+        if bisect.bisect_left(lines, old_after_line) - first != changed:
+            raise CacheInvalidError("an edited entry was not valid")
     edited, edited_lines = _edited_publications(store, middle, first_line, first, changed, display)
     lines_moved = new_newlines != newlines or edited_lines != lines[first : first + changed]
     for problem in manifest["problems"]:
@@ -1696,7 +1983,7 @@ def _edited_publications(
     new, _, problems = checked_entries(entries, lines, display)
     if problems or len(new) != count:
         raise CacheInvalidError("an edited entry has a problem")
-    old = store.publications(range(first, first + count))
+    old = [store._publication(slot) for slot in range(first, first + count)]
     for before, after in zip(old, new, strict=True):
         if before.id != after.id or any(
             count_by([before], facet) != count_by([after], facet) for facet in FACETS
@@ -1773,7 +2060,7 @@ class CacheForWrite:
         if type(manifest.get("newlines")) is not int:
             raise CacheInvalidError("the cache does not know the file's lines")
         starts = store._array("block_starts", "q", None)
-        if len(starts) != len(store) + 1:
+        if len(starts) != store._count + 1:
             raise CacheInvalidError("the file's blocks are not its publications")
         if not _is_id(id_):
             raise CacheInvalidError("not an id")
@@ -1787,6 +2074,95 @@ class CacheForWrite:
             raise CacheInvalidError("section ids does not match the records")
         crcs = store._array("block_crcs", "I", len(starts))
         return BlockOf(index, starts[index], starts[index + 1], crcs[index + 1], publication)
+
+    @_no_cache_on_failure
+    def removal(self, blocks: Sequence[BlockOf], descriptor: int) -> Removal:
+        """What to cut from the file (open at ``descriptor``, at the status the cache was
+        opened for) to remove the entries of ``blocks`` (``block_of``), as ``remove``
+        cuts a file split by ``catalogue.blocks``: from the comment lines directly above
+        each one's header to those above the next header, or to the end of the file.
+
+        Refused when no entry would be left, or so many slots would be removed ones that
+        a rebuild is due (the cold path compacts the cache), or a comment above a header
+        may end a string (``blocks.comment_run_start``), or a block's bytes are not those
+        the cache knows (by CRC-32).
+        """
+        from pubcli.catalogue.blocks import comment_run_start
+
+        store = self._store
+        starts = store._array("block_starts", "q", None)
+        slots = sorted({block.entry for block in blocks})
+        if len(slots) >= len(store) or len(store._removed()) + len(slots) > store._count // 2:
+            raise CacheInvalidError("a rebuild is due")
+        size = self._status.st_size
+        if starts[-1] != size:
+            raise CacheInvalidError("the blocks do not end at the file's end")
+
+        def read(start: int, end: int) -> bytes:
+            data = os.pread(descriptor, end - start, start)
+            if len(data) != end - start:
+                raise CacheInvalidError("the catalogue changed while read")
+            return data
+
+        body = len(_BOM_BYTES) if read(0, min(size, len(_BOM_BYTES))) == _BOM_BYTES else 0
+
+        def block_start(slot: int) -> int:
+            """Where the block whose header is that of ``slot`` starts (its comments)."""
+            header, above = starts[slot], slot
+            while above and starts[above - 1] == header:  # removed slots: empty blocks
+                above -= 1
+            region_start = starts[above - 1] if above else body
+            text = read(region_start, header).decode("utf-8")
+            start = comment_run_start(text, len(text))
+            if start is None:
+                raise CacheInvalidError("a comment above a header may end a string")
+            return region_start + len(text[:start].encode("utf-8"))
+
+        by_slot = {block.entry: block for block in blocks}
+        ranges, cuts = [], []
+        for slot in slots:
+            block = by_slot[slot]
+            start = block_start(slot)
+            end = size if block.end >= size else block_start(slot + 1)
+            if not start <= block.start < end <= block.end:
+                raise CacheInvalidError("a block is not where the cache says")
+            read_from_start = read(start, block.end)
+            if zlib.crc32(read_from_start[block.start - start :]) != block.crc:
+                raise CacheInvalidError("a block is not the one cached")
+            ranges.append((start, end))
+            cuts.append(read_from_start[: end - start])
+        return Removal(slots, ranges, cuts, [by_slot[slot].publication for slot in slots])
+
+    def crc_after(self, removal: Removal, descriptor: int) -> int:
+        """The CRC-32 of the file (open at ``descriptor``, as the cache was opened for)
+        once the ``removal`` cuts are made: of the bytes a remove writes. (Run while the
+        kernel copies them: zlib lets other threads go on.)"""
+        size = self._status.st_size
+        if not size:
+            raise CacheInvalidError("the catalogue is empty")
+        crc, kept = 0, 0
+        with (
+            mmap.mmap(descriptor, size, access=mmap.ACCESS_READ) as data,
+            memoryview(data) as view,
+        ):
+            for start, end in removal.ranges:
+                crc = zlib.crc32(view[kept:start], crc)
+                kept = end
+            return zlib.crc32(view[kept:], crc)
+
+    def record_remove(self, removal: Removal, status: os.stat_result, content_crc: int) -> None:
+        """Record that the ``removal`` cuts were made: the file is now at ``status``, and
+        ``content_crc`` is the CRC-32 of the bytes written (``crc_after``; as add records
+        what it appended, the next call proves a file changed within its tick by it).
+        The new file is read through a memory map (no copy of a large catalogue)."""
+        if not status.st_size:
+            raise CacheInvalidError("the catalogue is empty")
+        descriptor = _open_regular(self._real_path, status)
+        with (
+            open(descriptor, "rb") as file,
+            mmap.mmap(file.fileno(), status.st_size, access=mmap.ACCESS_READ) as data,
+        ):
+            self._store.remove(removal, _Shrunk(data, status, time.time_ns(), content_crc))
 
     def check_edit(self, block: BlockOf, after: Publication, new_block: bytes) -> None:
         """Refuse (``CacheInvalidError``) an edit that ``record_edit`` cannot record: one
@@ -1828,6 +2204,29 @@ class CacheForWrite:
                 data, status, time.time_ns(), unchanged, starts, new_lines, newlines
             )
             store.replace([after], block.entry, replaced)
+
+
+class Removal(NamedTuple):
+    """What ``remove`` cuts from the file (``CacheForWrite.removal``)."""
+
+    slots: list[int]
+    """The removed entries' slots in the store, in file order."""
+    ranges: list[tuple[int, int]]
+    """The bytes cut, ``[start, end)`` of the file, one range per slot, in file order."""
+    cuts: list[bytes]
+    """The bytes of each range."""
+    publications: list[Publication]
+    """The entry each range holds, as the cache knows it."""
+
+
+class _Shrunk(NamedTuple):
+    """The file that ``CachedStore.remove`` records."""
+
+    data: bytes | mmap.mmap
+    status: os.stat_result
+    read_started_ns: int
+    content_crc: int
+    """The CRC-32 of the bytes written (``CacheForWrite.crc_after``)."""
 
 
 class BlockOf(NamedTuple):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -52,11 +52,55 @@ def count_by(
                 counted.add(folded)
                 counts[folded] = counts.get(folded, 0) + publication_count
             spelling.setdefault(folded, value)
+    return _ranked(facet, counts, spelling)
+
+
+def _ranked(facet: str, counts: Mapping[str, int], spelling: Mapping[str, str]) -> list[Count]:
+    """The counts (by folded value) in ``count_by``'s order, each value as spelt."""
     if facet == "year":
         order = sorted(counts, key=lambda v: (v == UNDATED, -int(v) if v != UNDATED else 0))
     else:
         order = sorted(counts, key=lambda v: (-counts[v], v))
     return [(spelling[value], counts[value]) for value in order]
+
+
+def count_without(
+    earlier: Iterable[Count],
+    removed: Sequence[Publication],
+    facet: str,
+    first_spelling: Callable[[str], str],
+) -> list[Count]:
+    """What ``count_by`` gives once ``removed`` (some of the publications that gave
+    ``earlier``) are gone. A value still held whose spelling was that of a removed
+    publication is spelt as ``first_spelling`` (given the folded value) says: as the
+    first publication left holding it spells it."""
+    counts: dict[str, int] = {}
+    spelling: dict[str, str] = {}
+    for value, count in earlier:
+        counts[fold_facet(value)] = count
+        spelling[fold_facet(value)] = value
+    spelt_by_removed: set[str] = set()
+    for value, count in count_by(removed, facet):
+        folded = fold_facet(value)
+        counts[folded] -= count
+        if counts[folded] <= 0:
+            del counts[folded], spelling[folded]
+        elif facet != "year":  # a year has one spelling
+            spelt_by_removed.update(
+                folded
+                for publication in removed
+                for held in _values(publication, facet)
+                if held == spelling[folded]
+            )
+    for folded in spelt_by_removed:
+        spelling[folded] = first_spelling(folded)
+    return _ranked(facet, counts, spelling)
+
+
+def _values(publication: Publication, facet: str) -> tuple[str, ...]:
+    if facet == "type":
+        return (publication.type,)
+    return publication.components if facet == "component" else publication.topics
 
 
 def all_counts(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from pubcli.catalogue import writer
-from pubcli.catalogue.changes import Change, FieldChanges, edit_block, plan_edit
+from pubcli.catalogue.changes import Change, FieldChanges, edit_block, plan_edit, plan_remove
 from pubcli.catalogue.loader import check_document, decode, stamp_of
 from pubcli.catalogue.rules import (
     TakenLookup,
@@ -173,6 +173,25 @@ class _Proof:
             raise writer.ChangedMeanwhile
 
 
+class _Background:
+    """A function run in a thread; ``result`` waits for its value (None if it failed:
+    then the cache is not patched)."""
+
+    def __init__(self, function: Callable[[], int]) -> None:
+        self._value: int | None = None
+        self._function = function
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        with contextlib.suppress(cache.CacheInvalidError, OSError, ValueError):
+            self._value = self._function()
+
+    def result(self) -> int | None:
+        self._thread.join()
+        return self._value
+
+
 def _cache_after_write(
     target: writer.Target,
     display: str,
@@ -284,6 +303,87 @@ def _edit_with_cache(
         ):
             cached.record_edit(block, edit.publication, old, written.status)
     return Changed([id_], [edit.publication], list(written.warnings))
+
+
+class Removed(NamedTuple):
+    """What a remove did."""
+
+    removed: list[str]
+    """The ids removed, in the order given."""
+    warnings: list[str]
+    """Problems after the new file was in place (the write stands)."""
+
+
+def remove_publications(
+    path: Path, display: str, ids: Sequence[str], cache_directory: Path | None = None
+) -> Removed:
+    """Remove the entries ``ids`` from the catalogue at ``path`` (``remove``): locked,
+    proved, atomic.
+
+    With a current cache that knows where each entry's block is, the file is not parsed:
+    each block is cut with the comment lines directly above its header (the bytes
+    ``plan_remove`` cuts), each cut proved to be the entry it removes (by CRC-32, and
+    parsed alone), the rest copied around the cuts, and the cache patched. Anything else
+    (and every refusal: an unknown id names the closest) goes through ``plan_remove``.
+    """
+    with writer.writing(path, display) as target:
+        if cache_directory is not None:
+            removed = _remove_with_cache(target, display, ids, cache_directory)
+            if removed is not None:
+                return removed
+        change, warnings = _change_locked(
+            target, display, lambda data: plan_remove(data, display, ids), cache_directory
+        )
+        return Removed(change.changed, warnings)
+
+
+def _remove_with_cache(
+    target: writer.Target, display: str, ids: Sequence[str], directory: Path
+) -> Removed | None:
+    """Cut the blocks of ``ids`` using the cache; None if the cache cannot serve (then
+    nothing was written)."""
+    wanted = list(dict.fromkeys(ids))  # an id given twice is removed once
+    try:
+        status = os.stat(target.real_path)
+        cached = cache.open_for_write(directory, target.real_path, status, display)
+        if cached.newer_schema is not None:
+            return None
+        blocks = [cached.block_of(id_) for id_ in wanted]
+    except (OSError, ValueError, cache.CacheInvalidError):
+        return None
+    with writer.open_source(target) as source:
+        try:
+            if stamp_of(os.fstat(source.fileno())) != stamp_of(status):
+                return None
+            removal = cached.removal(blocks, source.fileno())
+            for cut, publication in zip(removal.cuts, removal.publications, strict=True):
+                writer.check_block(cut, display, [publication])  # the cut is that entry
+        except (OSError, ValueError, CatalogueError, cache.CacheInvalidError):
+            return None
+        # As add does: a file changed within a tick of being cached is proved by CRC-32
+        # while the kernel copies it; so is the CRC-32 of what is written computed.
+        proof = _Proof(cached, source) if cached.needs_proof else None
+        crc_after = _Background(lambda: cached.crc_after(removal, source.fileno()))
+        try:
+            written = writer.replace_ranges_copy(
+                target,
+                source,
+                status,
+                [(start, end, b"") for start, end in removal.ranges],
+                before_rename=proof.confirm if proof else None,
+            )
+        finally:
+            if proof is not None:
+                proof.join()
+            content_crc = crc_after.result()
+    if written is None:
+        return None
+    if written.status is not None and content_crc is not None:
+        with contextlib.suppress(
+            OSError, ValueError, KeyError, TypeError, cache.CacheInvalidError
+        ):
+            cached.record_remove(removal, written.status, content_crc)
+    return Removed(wanted, list(written.warnings))
 
 
 class _OthersThan:
