@@ -661,6 +661,31 @@ operation_strategy = st.lists(
 )
 
 
+def assert_blocks_as_built(store: CachedStore, path: Path) -> None:
+    """The patched cache knows each entry's block as a cache built from the file would
+    (removed slots aside, whose blocks are empty), its groups' CRC-32 and lines included."""
+    from array import array
+
+    data = path.read_bytes()
+    catalogue = load_catalogue(path, "c")
+    layout = cache_module._block_layout(data, len(catalogue.publications))
+    assert layout is not None
+    built_starts, built_crcs = array("q"), array("I")
+    built_starts.frombytes(layout["block_starts"])
+    built_crcs.frombytes(layout["block_crcs"])
+    starts = store._array("block_starts", "q", None)
+    crcs = store._array("block_crcs", "I", None)
+    lines = store._array("publication_lines", "i")
+    removed = set(store._removed())
+    live = [slot for slot in range(store._count) if slot not in removed]
+    assert [starts[slot] for slot in live] + [starts[-1]] == built_starts.tolist()
+    assert [crcs[0]] + [crcs[slot + 1] for slot in live] == built_crcs.tolist()
+    assert all(starts[slot] == starts[slot + 1] and not crcs[slot + 1] for slot in removed)
+    assert [lines[slot] for slot in live] == catalogue.lines
+    groups = cache_module._group_crcs(data, starts, range(0, store._count, 64))
+    assert store._bytes("block_groups") == groups
+
+
 def remove_as_planned(path: Path, directory: Path, target: list[str]) -> None:
     """``remove_publications`` (by the cache where it can), which must write the bytes
     that ``plan_remove`` plans for the whole file."""
@@ -924,6 +949,7 @@ def test_warm_edits_patch_the_cache_also_after_hand_edits(
         st.one_of(
             st.tuples(st.just("remove"), st.integers(0, 200), st.none() | st.integers(0, 200)),
             st.tuples(st.just("hand"), st.integers(0, 200), st.sampled_from(["storm", "Été"])),
+            st.tuples(st.just("add"), st.integers(0, 200), st.integers(1, 3)),
             st.tuples(
                 st.just("edit"),
                 st.integers(0, 200),
@@ -950,7 +976,8 @@ def test_warm_removes_patch_the_cache_through_edits_and_hand_edits(
     queries: list[Criteria],
 ) -> None:
     """Removes of one entry or two (with the comment lines above them; the first and the
-    last entry too), between warm edits and hand edits in place, on CRLF files, files
+    last entry too), between adds, warm edits and hand edits in place (an add keeps the
+    cache knowing each entry's block, for the next edit or remove), on CRLF files, files
     with a byte-order mark or without a final newline: each is written by the cache's
     warm path (never a rebuild), byte for byte as the whole-file plan writes it, and the
     store answers every question as a fresh parse does; so it does after a block is
@@ -995,6 +1022,21 @@ def test_warm_removes_patch_the_cache_through_edits_and_hand_edits(
             if kind == "remove":
                 targets = [target] + ([ids[what % len(ids)]] if what is not None else [])
                 remove_as_planned(path, directory, targets)
+            elif kind == "add":
+                added = [
+                    Publication(
+                        id=f"added-{number}-{n}",
+                        title=f"Added {number} {n}",
+                        type="Letter",
+                        components=(spelling[n],),
+                        summary="one\ntwo" if n else "",
+                    )
+                    for n in range(what)
+                ]
+                try:
+                    add_as_planned(path, directory, added)
+                except InvalidInputError:
+                    continue
             elif kind == "edit":
                 try:
                     edit_as_planned(path, directory, [target], what)
@@ -1010,6 +1052,7 @@ def test_warm_removes_patch_the_cache_through_edits_and_hand_edits(
             store = open_store(path, "c", directory)
             assert isinstance(store, CachedStore)
             assert everything(store, queries) == everything(fresh(path), queries)
+            assert_blocks_as_built(store, path)
         # Blocks appended by hand are parsed alone after removes too, the ids of removed
         # entries free again (nine of them: checked against the taken ids in one pass).
         ends_line = path.read_bytes().endswith(b"\n")
@@ -1060,3 +1103,33 @@ def test_a_warm_remove_that_cannot_write_leaves_the_file_and_its_cache(
     # (The failed write linked the file, which moved its ctime: the cache may be rebuilt.)
     store = open_store(path, "c", directory)
     assert everything(store, [Criteria()]) == everything(fresh(path), [Criteria()])
+
+
+def test_removes_at_the_edges_of_groups_of_blocks_patch_their_checksums(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The block that ends a group of 64, the one that starts the next (and the first and
+    the last), each with comment lines above it, removed from the cache: the cache knows
+    the blocks left as a cache built from the file would, with no rebuild, then an add."""
+    path = isolated / "cat.toml"
+    blocks = [f"# about e{n}\n" + entry(f"e{n}", f"Entry {n}") for n in range(200)]
+    path.write_text("".join(blocks), encoding="utf-8")
+    directory = isolated / "cache"
+    cached(path, directory)
+
+    def no_rebuild(*arguments: object) -> None:
+        raise AssertionError("the cache was rebuilt")
+
+    monkeypatch.setattr(cache_module, "write_cache", no_rebuild)
+    for targets in (["e64"], ["e127", "e128"], ["e0", "e199"], ["e63", "e65"]):
+        remove_as_planned(path, directory, targets)
+        store = open_store(path, "c", directory)
+        assert isinstance(store, CachedStore)
+        assert_blocks_as_built(store, path)
+        assert everything(store, [Criteria()]) == everything(fresh(path), [Criteria()])
+    add_as_planned(
+        path, directory, [Publication(id="e64", title="Again", type="x", components=("ICE",))]
+    )
+    store = open_store(path, "c", directory)
+    assert isinstance(store, CachedStore)
+    assert_blocks_as_built(store, path)

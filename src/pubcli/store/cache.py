@@ -1239,6 +1239,7 @@ class CachedStore:
         status: os.stat_result,
         appended: bytes,
         appended_entries: _AppendedEntries | None = None,
+        headers: Sequence[int] | None = None,
     ) -> dict[str, Any]:
         """Record ``new`` (just appended to the file, now at ``status``) in the cache, and
         return the new manifest. ``appended_entries`` describes every entry of
@@ -1259,8 +1260,12 @@ class CachedStore:
         }
         if "tail_indices" in sections:
             data["tail_indices"] = _array_bytes("i", range(self._count, self._count + len(new)))
+        blocks = None
+        if headers is not None and appended_entries is None:
+            blocks = self._appended_blocks(appended, headers)
         for name in _BLOCK_SECTIONS:
-            # Where each entry's block is: not known for blocks joined to the file here.
+            # Where each entry's block is: not known for blocks joined to the file by
+            # hand (or it is written anew below).
             sections.pop(name, None)
         # A new generation: every section written is a new file.
         old_generation, generation = manifest["generation"], _token()
@@ -1271,6 +1276,8 @@ class CachedStore:
             sections[name] = self._writer.keep_section(
                 name, (old_generation, sections[name]), generation
             )
+        if blocks is not None:
+            sections.update(self._writer.write_sections(generation, blocks))
         orders = self._extended_orders(new)
         order_generation = _token()
         manifest.update(
@@ -1291,6 +1298,66 @@ class CachedStore:
         self._writer.write_manifest(manifest)
         self._writer.remove_other_generations((generation, order_generation))
         return manifest
+
+    def _appended_blocks(self, appended: bytes, headers: Sequence[int]) -> dict[str, bytes] | None:
+        """The block sections once ``appended`` ends the file, its entries' headers at
+        ``headers`` in it; None when the cache does not know each block, or the headers
+        are not where they are said to be. The last block left runs to the first new
+        header (its CRC-32 continued over the separator), and removed slots at the end,
+        empty, move to it."""
+        sections = self._manifest["sections"]
+        if not (
+            set(_BLOCK_SECTIONS) <= sections.keys()
+            and _is_int(self._manifest.get("newlines"))
+            and headers
+        ):
+            return None
+        newlines = int(self._manifest["newlines"])
+        if any(
+            not appended.startswith(_BLOCK_HEADER[1:], at)
+            or (at and appended[at - 1 : at] != b"\n")
+            or (index and at <= headers[index - 1])
+            for index, at in enumerate(headers)
+        ):
+            return None
+        starts = self._array("block_starts", "q", None)
+        if len(starts) != self._count + 1:
+            return None
+        old_size, count, total = starts[-1], self._count, self._count + len(headers)
+        gone = frozenset(self._removed())
+        new_starts = starts[:-1]
+        last = count - 1
+        while last >= 0 and last in gone:
+            new_starts[last] = old_size + headers[0]
+            last -= 1
+        if last < 0:
+            return None
+        new_starts.extend(old_size + at for at in headers)
+        new_starts.append(old_size + len(appended))
+        crcs = array("I", self._array("block_crcs", "I", len(starts)))
+        crcs[last + 1] = zlib.crc32(appended[: headers[0]], crcs[last + 1])
+        ends = [*headers[1:], len(appended)]
+        crcs.extend(zlib.crc32(appended[at:end]) for at, end in zip(headers, ends, strict=True))
+        lines = array("i", self._array("publication_lines", "i"))
+        lines.extend(newlines + appended.count(b"\n", 0, at) + 1 for at in headers)
+        groups = array("I", self._array("block_groups", "I", math.ceil(count / _BLOCK_GROUP)))
+        for group in range(last // _BLOCK_GROUP, math.ceil(total / _BLOCK_GROUP)):
+            first = group * _BLOCK_GROUP
+            low, high = new_starts[first], new_starts[min(first + _BLOCK_GROUP, total)]
+            if low >= old_size:
+                crc = zlib.crc32(appended[low - old_size : high - old_size])
+            else:  # the group of the last block left, which ended the file
+                crc = zlib.crc32(appended[: high - old_size], groups[group])
+            if group < len(groups):
+                groups[group] = crc
+            else:
+                groups.append(crc)
+        return {
+            "block_starts": new_starts.tobytes(),
+            "block_crcs": crcs.tobytes(),
+            "block_groups": groups.tobytes(),
+            "publication_lines": lines.tobytes(),
+        }
 
     def _extended_orders(self, new: Sequence[Publication]) -> dict[str, bytes]:
         added = {self._count + offset: p for offset, p in enumerate(new)}
@@ -2045,10 +2112,16 @@ class CacheForWrite:
         # Not settled here: record_append follows at once.
 
     def record_append(
-        self, new: Sequence[Publication], status: os.stat_result, appended: bytes
+        self,
+        new: Sequence[Publication],
+        status: os.stat_result,
+        appended: bytes,
+        headers: Sequence[int] | None = None,
     ) -> None:
-        """Record that ``appended`` (the block of ``new``) now ends the file, at ``status``."""
-        self._store.extend(new, status, appended)
+        """Record that ``appended`` (the block of ``new``) now ends the file, at ``status``;
+        ``headers``, where each entry's ``[[publications]]`` line starts in it, keep the
+        cache knowing each entry's block (for ``edit`` and ``remove`` from the cache)."""
+        self._store.extend(new, status, appended, headers=headers)
 
     def block_of(self, id_: str) -> BlockOf:
         """Where the block of the entry ``id_`` is in the file, for an edit of that block

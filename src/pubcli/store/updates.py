@@ -126,7 +126,14 @@ def _add_with_cache(
     if problems:
         raise InvalidInputError(problems)
     info = cached.append_info
-    appended = (info.separator + writer.render_block(new, info.newline)).encode("utf-8")
+    # The blocks one by one (render_block joins them with a newline): where each header
+    # is, for the cache to know each entry's block.
+    rendered = [writer.render_block([p], info.newline).encode("utf-8") for p in new]
+    appended = info.separator.encode("utf-8") + info.newline.encode("ascii").join(rendered)
+    headers, at = [], len(info.separator.encode("utf-8"))
+    for block in rendered:
+        headers.append(at)
+        at += len(block) + len(info.newline)
     writer.check_block(appended, display, new)
     with writer.open_source(target) as source:
         # A file changed within a tick of being cached is proved by CRC-32 (through a
@@ -145,7 +152,7 @@ def _add_with_cache(
         with contextlib.suppress(
             OSError, ValueError, KeyError, TypeError, cache.CacheInvalidError
         ):
-            cached.record_append(new, written.status, appended)
+            cached.record_append(new, written.status, appended, headers)
     return Added(list(new), notes, list(written.warnings))
 
 
