@@ -276,7 +276,8 @@ def verify(plan: Plan, display: str, new: Sequence[Publication]) -> tuple[bytes,
 
 
 class _Reaper:
-    """Unlinks files in a background thread; ``wait`` before the process ends.
+    """Unlinks files (and closes descriptors) in a background thread; ``wait`` before
+    the process ends.
 
     A file left behind by a killed process carries the temporary prefix, so the next
     write removes it (``remove_stale_temp_files``).
@@ -287,6 +288,11 @@ class _Reaper:
 
     def remove(self, name: str) -> None:
         thread = threading.Thread(target=_unlink_quietly, args=(name,))
+        thread.start()
+        self._threads.append(thread)
+
+    def close(self, descriptor: int) -> None:
+        thread = threading.Thread(target=os.close, args=(descriptor,))
         thread.start()
         self._threads.append(thread)
 
@@ -492,9 +498,19 @@ def replace_ranges_copy(
         return None
 
 
-def open_source(target: Target) -> contextlib.AbstractContextManager[BinaryIO]:
-    """The catalogue, open for reading: what an append copies (a regular file only)."""
-    return open_regular(target.real_path, target.display)
+@contextlib.contextmanager
+def open_source(target: Target) -> Iterator[BinaryIO]:
+    """The catalogue, open for reading: what an append copies (a regular file only).
+
+    Once the file is replaced, this may be the last reference to the old one: closing it
+    frees a large file's blocks, which takes time, so the last reference is dropped in the
+    background, as ``replace_atomically`` frees the old file (see ``_Reaper``)."""
+    with open_regular(target.real_path, target.display) as source:
+        try:
+            yield source
+        finally:
+            kept = os.dup(source.fileno())
+    _REAPER.close(kept)
 
 
 def append_copy(
