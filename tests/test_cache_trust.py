@@ -8,6 +8,7 @@ import os
 import random
 import shutil
 import stat
+import struct
 import subprocess
 import time
 import types
@@ -509,3 +510,38 @@ def test_the_id_characters_are_those_of_the_id_rule() -> None:
     """The cache's quick check of ids allows exactly the characters of ID_PATTERN."""
     allowed = {chr(c) for c in range(0x3000) if ID_PATTERN.fullmatch(chr(c))} | {"-"}
     assert allowed == set(cache._ID_CHARACTERS.decode())
+
+
+@pytest.mark.parametrize(
+    ("section", "crafted"),
+    [
+        ("removed", [10**6]),  # no such slot
+        ("removed", [7, 3]),  # out of order
+        ("removed", [-1]),
+        ("taken_removed", b'["x"]\n["y",oops\n'),
+    ],
+)
+def test_a_crafted_list_of_removed_entries_is_never_believed(
+    cli: Cli, catalogue: Path, built: tuple[Path, Path], section: str, crafted: Any
+) -> None:
+    """After a remove served by the cache, a list of removed slots or taken lines whose
+    CRCs match but which no remove could write: the cache is refused, every answer is
+    the one --no-cache gives."""
+    assert cli("remove", "synthetic-000042", "--yes", "-c", str(catalogue)).code == 0
+    expected = [_answer(cli, catalogue, query, "--no-cache") for query in QUERIES]
+    directory, _ = built
+    manifest_path = next(directory.glob("*.json"))
+    manifest = json.loads(manifest_path.read_text())
+    assert "removed" in manifest["sections"]  # the remove was served by the cache
+    data = crafted if isinstance(crafted, bytes) else struct.pack(f"{len(crafted)}i", *crafted)
+    path = directory / f"{manifest_path.stem}.{manifest['generation']}.{section}"
+    path.unlink(missing_ok=True)
+    path.write_bytes(data)
+    path.chmod(0o600)
+    manifest["sections"][section] = [0, []]
+    manifest_path.write_text(json.dumps(manifest))
+    reseal(directory)
+    assert_answers_as_without_cache(cli, catalogue, expected)
+    result = cli("add", "--title", "Fresh", "--type", "T", "--component", "ICE",
+                 "--id", "synthetic-000042", "-c", str(catalogue))  # fmt: skip
+    assert (result.code, result.err) == (0, f"added synthetic-000042 to {catalogue}\n")

@@ -727,6 +727,16 @@ class _MappedSection:
         self.length = length
         self._checked = bytearray(len(self._crcs))
 
+    def occurrences(self, needle: bytes) -> int:
+        """How many times ``needle`` occurs, each occurrence checked (a search of the map,
+        at C speed, that reads no more into memory than it finds)."""
+        count, at = 0, self._data.find(needle)
+        while at >= 0:
+            self.read(at, at + len(needle))
+            count += 1
+            at = self._data.find(needle, at + 1)
+        return count
+
     def read(self, start: int, end: int) -> memoryview:
         """Bytes ``start`` to ``end``, checked."""
         if not 0 <= start <= end <= self.length:
@@ -1196,8 +1206,9 @@ class CachedStore:
         """Each line of the taken section as its id and title-and-date key, spelt as
         there (``"id"`` and ``,"title","date"`` or nothing), but those of removed entries."""
         pairs = cast("list[tuple[bytes, bytes]]", _TAKEN_LINE.findall(self._bytes("taken")))
+        # (_taken_removed checked that each line is one the pattern matches whole.)
         removed = Counter(
-            cast("tuple[bytes, bytes]", _TAKEN_LINE.fullmatch(line).groups(b""))  # type: ignore[union-attr]
+            cast("tuple[bytes, bytes]", _TAKEN_LINE.findall(line)[0])
             for line in self._taken_removed().elements()
         )
         if not removed:
@@ -1527,7 +1538,7 @@ class CachedStore:
         removed = array("i", sorted({*self._removed(), *slots}))
         gone = frozenset(removed)
         publications = [self._publication(slot) for slot in slots]
-        ids, taken = self._bytes("ids"), self._bytes("taken")
+        ids, taken = self._bytes("ids"), self._mapped("taken")
         taken_removed = self._taken_removed()
         for slot, publication in sorted(zip(slots, publications, strict=True), reverse=True):
             line = publication.id.encode("ascii") + b"\n"
@@ -1537,7 +1548,7 @@ class CachedStore:
             ids = ids[:at] + ids[at + len(line) - 1 :]  # the line stays, empty
             # The taken section is kept (it is large): the line goes to taken_removed.
             line = _taken_line(publication.id, title_date_key(publication)).encode("ascii")
-            if taken.count(b"\n" + line) <= taken_removed[line[:-1]]:
+            if taken.occurrences(b"\n" + line) <= taken_removed[line[:-1]]:
                 raise CacheInvalidError("section taken does not hold a removed entry")
             taken_removed[line[:-1]] += 1
         orders = {}
