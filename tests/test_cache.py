@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -766,6 +767,156 @@ def test_answers_stay_equal_through_adds_edits_and_removes(
         assert isinstance(store, CachedStore)  # the write kept it warm
         assert everything(store, [criteria]) == everything(fresh(path), [criteria])
         assert find_ids(store, ids[:3]) == find_ids(fresh(path), ids[:3])
+
+
+def restyle(text: str, style: str) -> bytes:
+    """A catalogue's text as a maintainer's editor may have saved it."""
+    if style == "crlf":
+        text = text.replace("\n", "\r\n")
+    data = text.encode("utf-8")
+    if style == "no final newline":
+        data = data.rstrip(b"\n")
+    return b"\xef\xbb\xbf" + data if style == "bom" else data
+
+
+def edit_bytes_by_hand(path: Path, edit: tuple[Any, ...]) -> None:
+    """A hand edit of the file's bytes between two writes (header, blocks and all)."""
+    data, kind = path.read_bytes(), edit[0]
+    header = b"[[publications]]"
+    parts = data.split(header)
+    at = 1 + edit[1] % max(len(parts) - 1, 1)
+    if kind == "title" and b'title = "' in data:
+        data = data.replace(b'title = "', b'title = "Hand ', 1 + edit[1] % data.count(b"title"))
+        data = data.replace(b'title = "Hand ', b'title = "', edit[1] % data.count(b"title"))
+    elif kind == "append":
+        ending = b"" if data.endswith(b"\n") or not data else b"\n"
+        data += ending + edit[2].encode("utf-8")
+    elif kind == "delete" and len(parts) > 2:
+        del parts[at]
+        data = header.join(parts)
+    elif kind == "duplicate" and len(parts) > 1:
+        ending = b"" if data.endswith(b"\n") else b"\n"
+        data += ending + header + parts[at]
+    elif kind == "break" and b'\nid = "' in data:
+        line = data.rindex(b'\nid = "')
+        quote = data.rindex(b'"', line, data.find(b"\n", line + 1) % (len(data) + 1))
+        if quote > line + 6:  # the id's closing quote escaped: the string never ends
+            data = data[:quote] + b"\\" + data[quote:]
+    elif kind == "fix":
+        data = data.replace(b'\\"', b'"')
+    path.write_bytes(data)  # "touch" too: the same bytes written anew
+
+
+def write_alike(path: Path, planned_write: Callable[[], None], write: Callable[[], Any]) -> None:
+    """``planned_write``, or when the whole-file plan refuses the file (an id on two
+    entries), the same refusal from the write by the cache, the file left as it was."""
+    from pubcli.errors import CatalogueError
+
+    before = path.read_bytes()
+    try:
+        planned_write()
+    except CatalogueError as error:
+        with pytest.raises(CatalogueError) as refused:
+            write()
+        assert str(refused.value) == str(error)
+        assert path.read_bytes() == before
+
+
+mixed_operation_strategy = st.lists(
+    operation_strategy.map(lambda operations: operations[0])
+    | st.tuples(st.just("remove"), st.integers(0, 20), st.integers(0, 20), st.integers(0, 20))
+    | st.tuples(st.just("gone"), st.booleans())
+    | st.tuples(
+        st.just("hand"),
+        st.sampled_from(["title", "delete", "duplicate", "break", "fix", "touch"]),
+        st.integers(0, 20),
+    )
+    | st.tuples(st.just("hand"), st.just("append"), st.integers(0, 20), block_strategy),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    catalogue_strategy,
+    st.sampled_from(["lf", "crlf", "no final newline", "bom"]),
+    st.booleans(),
+    mixed_operation_strategy,
+    criteria_strategy,
+)
+def test_answers_stay_equal_through_writes_and_hand_edits_mixed(
+    isolated: Path,
+    first: list[Publication],
+    style: str,
+    comments_above: bool,
+    operations: list[Any],
+    criteria: Criteria,
+) -> None:
+    """Writes (add, edit, rename, remove of one to three entries, edit or remove of an id
+    already removed) and hand edits (a title changed, a block appended, deleted,
+    duplicated, broken and fixed, the file written anew unchanged) in any order, on a
+    CRLF file, one with a BOM or without a final newline, entries with comments above
+    their headers: each write is the whole-file plan's, and every answer (problems and
+    their lines included) is a fresh parse's."""
+    from pubcli.errors import CatalogueError, NoMatchError
+
+    path = isolated / "mixed" / "cat.toml"
+    directory = isolated / "cache"
+    write(path, first)
+    text = path.read_text("utf-8")
+    if comments_above:
+        text = text.replace("[[publications]]", "# above\n[[publications]]")
+    path.write_bytes(restyle(text, style))
+    cached(path, directory)
+    gone: list[str] = []
+    for operation in operations:
+        try:
+            ids = [p.id for p in load_catalogue(path, "c").publications]
+        except CatalogueError:
+            ids = []  # broken by hand: only a hand edit can fix it
+        try:
+            if operation[0] == "hand":
+                edit_bytes_by_hand(path, operation[1:])
+            elif operation[0] == "add" and ids:
+                add_as_planned(path, directory, operation[1])
+            elif operation[0] == "gone" and ids and gone and gone[-1] not in ids:
+                with pytest.raises(NoMatchError):
+                    if operation[1]:
+                        remove_publications(path, "c", [gone[-1]], directory)
+                    else:
+                        edit_publications(path, "c", [gone[-1]], FieldChanges(), directory)
+            elif ids and operation[0] == "remove":
+                target = list(
+                    dict.fromkeys(ids[n % len(ids)] for n in operation[1:] if n is not None)
+                )
+                write_alike(
+                    path,
+                    functools.partial(remove_as_planned, path, directory, target),
+                    functools.partial(remove_publications, path, "c", target, directory),
+                )
+                gone += target
+            elif ids and operation[0] in ("edit", "rename"):
+                target = [ids[operation[1] % len(ids)]]
+                changes = edit_changes(operation)
+                write_alike(
+                    path,
+                    functools.partial(edit_as_planned, path, directory, target, changes),
+                    functools.partial(edit_publications, path, "c", target, changes, directory),
+                )
+        except InvalidInputError:
+            pass  # refused (a collision, an emptied list): nothing was written
+        assert outcome(lambda: open_store(path, "c", directory), [criteria]) == outcome(
+            lambda: fresh(path), [criteria]
+        )
+        if ids:
+            asked = [*ids[:2], *gone[-2:], ids[-1][:2]]
+            with contextlib.suppress(CatalogueError):
+                assert find_ids(open_store(path, "c", directory), asked) == find_ids(
+                    fresh(path), asked
+                )
 
 
 @settings(
