@@ -616,6 +616,17 @@ def _group_crcs(content: bytes | mmap.mmap, starts: Sequence[int], firsts: Itera
 # --- reading --------------------------------------------------------------------------
 
 
+def _patch_group_crcs(
+    groups: array[int], content: bytes | mmap.mmap, starts: Sequence[int], firsts: Sequence[int]
+) -> None:
+    """Set the CRC-32 of each group of blocks that begins at a block of ``firsts`` in
+    ``groups``, from ``content`` whose blocks begin at ``starts``."""
+    patched = array("I")
+    patched.frombytes(_group_crcs(content, starts, firsts))
+    for first, crc in zip(firsts, patched, strict=True):
+        groups[first // _BLOCK_GROUP] = crc
+
+
 def _is_int(value: Any, low: int = 0, high: int = _MAX_LENGTH) -> bool:
     return type(value) is int and low <= value <= high
 
@@ -1485,10 +1496,7 @@ class CachedStore:
         crcs.extend(self._array("block_crcs", "I", None)[after + 1 :])
         groups = array("I", self._array("block_groups", "I", None))
         firsts = range(before - before % _BLOCK_GROUP, after, _BLOCK_GROUP)
-        replaced = array("I")
-        replaced.frombytes(_group_crcs(data, new_starts, firsts))
-        for first, crc in zip(firsts, replaced, strict=True):
-            groups[first // _BLOCK_GROUP] = crc
+        _patch_group_crcs(groups, data, new_starts, firsts)
         return {
             "block_starts": new_starts.tobytes(),
             "block_crcs": crcs.tobytes(),
@@ -1679,10 +1687,7 @@ class CachedStore:
                     crcs[block + 1] = zlib.crc32(view[new_starts[block] : new_starts[block + 1]])
                 touched.update(range(max(before, 0) // _BLOCK_GROUP, slot // _BLOCK_GROUP + 1))
         firsts = [group * _BLOCK_GROUP for group in sorted(touched)]
-        replaced = array("I")
-        replaced.frombytes(_group_crcs(data, new_starts, firsts))
-        for first, crc in zip(firsts, replaced, strict=True):
-            groups[first // _BLOCK_GROUP] = crc
+        _patch_group_crcs(groups, data, new_starts, firsts)
         return {
             "block_starts": new_starts.tobytes(),
             "block_crcs": crcs.tobytes(),

@@ -36,6 +36,10 @@ from pubcli.store.memory import MemoryStore
 ATTEMPTS = 5
 """How many times add reads the file again when it changed under a write."""
 
+_RECORD_FAILURES = (OSError, ValueError, KeyError, TypeError, cache.CacheInvalidError)
+"""What recording a write in the cache may raise: the write stands, and a cache that
+could not record it no longer matches the file, so the next call does not trust it."""
+
 
 class Added(NamedTuple):
     """What an add did."""
@@ -149,9 +153,7 @@ def _add_with_cache(
     if written is None:
         return None
     if written.status is not None:
-        with contextlib.suppress(
-            OSError, ValueError, KeyError, TypeError, cache.CacheInvalidError
-        ):
+        with contextlib.suppress(*_RECORD_FAILURES):
             cached.record_append(new, written.status, appended, headers)
     return Added(list(new), notes, list(written.warnings))
 
@@ -255,19 +257,31 @@ def edit_publications(
         return Changed(change.changed, change.publications, warnings)
 
 
-def _edit_with_cache(
-    target: writer.Target, display: str, id_: str, changes: FieldChanges, directory: Path
-) -> Changed | None:
-    """Edit the block of ``id_`` alone, using the cache; None if the cache cannot serve
-    or the edit is not one it can record (then nothing was written)."""
+def _blocks_from_cache(
+    target: writer.Target, display: str, ids: Sequence[str], directory: Path
+) -> tuple[os.stat_result, cache.CacheForWrite, list[cache.BlockOf]] | None:
+    """The catalogue's status, its cache opened for a write, and the block of each of
+    ``ids``; None if the cache cannot serve ``edit`` or ``remove`` (an unknown id, or a
+    file of a newer schema: the whole file's plan names the refusal)."""
     try:
         status = os.stat(target.real_path)
         cached = cache.open_for_write(directory, target.real_path, status, display)
         if cached.newer_schema is not None:
             return None
-        block = cached.block_of(id_)
+        return status, cached, [cached.block_of(id_) for id_ in ids]
     except (OSError, ValueError, cache.CacheInvalidError):
         return None
+
+
+def _edit_with_cache(
+    target: writer.Target, display: str, id_: str, changes: FieldChanges, directory: Path
+) -> Changed | None:
+    """Edit the block of ``id_`` alone, using the cache; None if the cache cannot serve
+    or the edit is not one it can record (then nothing was written)."""
+    opened = _blocks_from_cache(target, display, [id_], directory)
+    if opened is None:
+        return None
+    status, cached, (block,) = opened
     with writer.open_source(target) as source:
         try:
             if stamp_of(os.fstat(source.fileno())) != stamp_of(status):
@@ -305,9 +319,7 @@ def _edit_with_cache(
     if written is None:
         return None
     if written.status is not None:
-        with contextlib.suppress(
-            OSError, ValueError, KeyError, TypeError, cache.CacheInvalidError
-        ):
+        with contextlib.suppress(*_RECORD_FAILURES):
             cached.record_edit(block, edit.publication, old, written.status)
     return Changed([id_], [edit.publication], list(written.warnings))
 
@@ -350,14 +362,10 @@ def _remove_with_cache(
     """Cut the blocks of ``ids`` using the cache; None if the cache cannot serve (then
     nothing was written)."""
     wanted = list(dict.fromkeys(ids))  # an id given twice is removed once
-    try:
-        status = os.stat(target.real_path)
-        cached = cache.open_for_write(directory, target.real_path, status, display)
-        if cached.newer_schema is not None:
-            return None
-        blocks = [cached.block_of(id_) for id_ in wanted]
-    except (OSError, ValueError, cache.CacheInvalidError):
+    opened = _blocks_from_cache(target, display, wanted, directory)
+    if opened is None:
         return None
+    status, cached, blocks = opened
     with writer.open_source(target) as source:
         try:
             if stamp_of(os.fstat(source.fileno())) != stamp_of(status):
@@ -386,9 +394,7 @@ def _remove_with_cache(
     if written is None:
         return None
     if written.status is not None and content_crc is not None:
-        with contextlib.suppress(
-            OSError, ValueError, KeyError, TypeError, cache.CacheInvalidError
-        ):
+        with contextlib.suppress(*_RECORD_FAILURES):
             cached.record_remove(removal, written.status, content_crc)
     return Removed(wanted, list(written.warnings))
 
