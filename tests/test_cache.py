@@ -1225,11 +1225,14 @@ def test_warm_removes_patch_the_cache_through_edits_and_hand_edits(
     )
 
 
+@pytest.mark.parametrize("write", ["remove", "edit"])
 def test_a_warm_remove_that_cannot_write_leaves_the_file_and_its_cache(
-    isolated: Path, monkeypatch: pytest.MonkeyPatch
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, write: str
 ) -> None:
-    """A remove served by the cache whose rename fails: exit 3's error, the file byte for
-    byte as it was, no temporary file left, and the next query answering for it."""
+    """A remove (or an edit) served by the cache whose rename fails: exit 3's error, the
+    file byte for byte as it was, no temporary file left, the cache's files as they were
+    (what was made for it while the file was written is removed), and the next query
+    answering for it."""
     from pubcli.errors import CatalogueError
 
     path = isolated / "cat.toml"
@@ -1237,6 +1240,7 @@ def test_a_warm_remove_that_cannot_write_leaves_the_file_and_its_cache(
     directory = isolated / "cache"
     cached(path, directory)
     before = path.read_bytes()
+    cache_files = sorted(directory.rglob("*"))
 
     def failing_replace(*arguments: object) -> None:
         raise OSError(28, "No space left on device")
@@ -1248,9 +1252,13 @@ def test_a_warm_remove_that_cannot_write_leaves_the_file_and_its_cache(
         patched.setattr(os, "replace", failing_replace)
         patched.setattr(cache_module, "write_cache", no_rebuild)
         with pytest.raises(CatalogueError, match="No space left on device"):
-            remove_publications(path, "c", ["e3", "e7"], directory)
+            if write == "remove":
+                remove_publications(path, "c", ["e3", "e7"], directory)
+            else:
+                edit_publications(path, "c", ["e3"], FieldChanges(title="New"), directory)
         assert path.read_bytes() == before
         assert sorted(p.name for p in isolated.iterdir()) == ["cache", "cat.toml"]
+        assert sorted(directory.rglob("*")) == cache_files
     # (The failed write linked the file, which moved its ctime: the cache may be rebuilt.)
     store = open_store(path, "c", directory)
     assert everything(store, [Criteria()]) == everything(fresh(path), [Criteria()])
@@ -1284,3 +1292,106 @@ def test_removes_at_the_edges_of_groups_of_blocks_patch_their_checksums(
     store = open_store(path, "c", directory)
     assert isinstance(store, CachedStore)
     assert_blocks_as_built(store, path)
+
+
+def test_a_warm_edit_splices_what_the_edited_entry_takes_from_new_entries(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A title edited by the cache (the taken section, several 64 KiB chunks, spliced
+    from the edited line on, not rewritten): the old title and date are free again, the
+    new ones taken, and the lines before and after the splice still found, as the
+    whole-file plan says; then a byte of the spliced section changed on disk is caught
+    (an add that would trust it is refused as the plan refuses it)."""
+    path = isolated / "cat.toml"
+    date = "2020-01-01"
+    path.write_text(
+        "".join(entry(f"e{n}", f"Entry {n}", date=date) for n in range(5000)), encoding="utf-8"
+    )
+    directory = isolated / "cache"
+    cached(path, directory)
+    day = datetime.date(2020, 1, 1)
+
+    def new(id_: str, title: str) -> list[Publication]:
+        return [Publication(id=id_, title=title, type="x", components=("ICE",), date=day)]
+
+    with monkeypatch.context() as patched:
+
+        def no_rebuild(*arguments: object) -> None:
+            raise AssertionError("the cache was rebuilt")
+
+        patched.setattr(cache_module, "write_cache", no_rebuild)
+        edit_as_planned(path, directory, ["e2500"], FieldChanges(title="Renamed, and longer"))
+        edit_as_planned(path, directory, ["e2600"], FieldChanges(title="Short"))
+        add_as_planned(path, directory, new("free", "Entry 2500"))
+        for id_, title in [("n1", "renamed, AND longer"), ("n2", "Entry 5"), ("n3", "Entry 4999")]:
+            with pytest.raises(InvalidInputError):
+                add_as_planned(path, directory, new(id_, title))
+        with pytest.raises(InvalidInputError):
+            add_as_planned(path, directory, new("e2600", "Another"))
+    (section,) = directory.glob("*.taken")
+    data = section.read_bytes()
+    assert data.count(b'["e5","entry 5",') == 1  # in the chunk copied, not hashed anew
+    section.write_bytes(data.replace(b'["e5","entry 5",', b'["e5","entry 6",'))
+    with pytest.raises(InvalidInputError):
+        add_as_planned(path, directory, new("n4", "Entry 5"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=600), st.integers(0, 600), st.integers(0, 600), st.binary(max_size=80))
+def test_the_crc_of_a_file_after_one_change_is_that_of_its_new_bytes(
+    old: bytes, first: int, second: int, new: bytes
+) -> None:
+    """The CRC-32 a write records without hashing the whole file (from the old file's,
+    hashing the shorter side of the change) is zlib's CRC-32 of the bytes written."""
+    import zlib
+
+    from pubcli.store.checksums import crc32_replaced, shifted
+
+    start, end = sorted((min(first, len(old)), min(second, len(old))))
+    expected = zlib.crc32(old[:start] + new + old[end:])
+    assert crc32_replaced(memoryview(old), start, end, new, zlib.crc32(old)) == expected
+    assert shifted(shifted(zlib.crc32(new), len(old)), -len(old)) == zlib.crc32(new)
+    with pytest.raises(ValueError):
+        crc32_replaced(memoryview(old), start, len(old) + 1, new, zlib.crc32(old))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=300).map(lambda data: data.replace(b"\x00", b"\r\n")),
+    st.lists(st.tuples(st.integers(0, 300), st.binary(max_size=6)), max_size=4),
+    st.lists(st.tuples(st.integers(-320, 320), st.integers(-320, 320)), max_size=8),
+    st.sampled_from([b"\r\n", b"\n", b"\r", b"\r\n\r"]),
+)
+def test_the_bytes_a_write_puts_in_place_read_as_the_file_will(
+    old: bytes,
+    cuts: list[tuple[int, bytes]],
+    slices: list[tuple[int, int]],
+    needle: bytes,
+) -> None:
+    """What the cache's new sections are made from while a write is under way (the old
+    file, mapped, with the replacements of an edit or a remove): every slice, and where a
+    newline sequence first occurs (also across a replacement), as in the bytes written."""
+    import mmap
+    import tempfile
+
+    old += b"!"  # a file mapped is never empty
+    positions = sorted(min(at, len(old)) for at, _ in cuts)  # an empty range: an insertion
+    ranges = zip(positions[::2], positions[1::2], strict=False)
+    replacements = [
+        (start, end, new) for (start, end), (_, new) in zip(ranges, cuts, strict=False)
+    ]
+    written, kept = b"", 0
+    for start, end, new in replacements:
+        written += old[kept:start] + new
+        kept = end
+    written += old[kept:]
+    with tempfile.TemporaryFile() as file:
+        file.write(old)
+        file.flush()
+        with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            spliced = cache_module._Spliced(data, replacements)
+            assert len(spliced) == len(written)
+            assert spliced[:] == written
+            for start, end in slices:
+                assert spliced[start:end] == written[start:end]
+            assert spliced.find(needle) == written.find(needle)

@@ -446,27 +446,6 @@ def _copy_range(original: BinaryIO, temp: BinaryIO, start: int, end: int) -> Non
     temp.seek(offset + end - start)
 
 
-def replace_range_copy(
-    target: Target,
-    source: BinaryIO,
-    expected: os.stat_result,
-    replaced: tuple[int, int],
-    replacement: bytes,
-    before_rename: Callable[[], None] | None = None,
-) -> Written | None:
-    """Replace the file by a copy of ``source`` (the file, open; copied in the kernel) in
-    which the bytes ``replaced`` (``[start, end)``) are ``replacement``: every other byte
-    is copied.
-
-    Returns the write, or None if the file is not as ``expected`` (or ``before_rename``
-    raised ``ChangedMeanwhile``): then nothing was written.
-    """
-    start, end = replaced
-    return replace_ranges_copy(
-        target, source, expected, [(start, end, replacement)], before_rename
-    )
-
-
 def replace_ranges_copy(
     target: Target,
     source: BinaryIO,
@@ -474,8 +453,14 @@ def replace_ranges_copy(
     replaced: Sequence[tuple[int, int, bytes]],
     before_rename: Callable[[], None] | None = None,
 ) -> Written | None:
-    """``replace_range_copy`` of several ranges ``(start, end, replacement)``, in file
-    order and apart from each other (``remove`` gives each an empty replacement)."""
+    """Replace the file by a copy of ``source`` (the file, open; copied in the kernel) in
+    which each range ``(start, end, replacement)`` of ``replaced`` (in file order, apart
+    from each other) has its bytes ``[start, end)`` replaced by ``replacement``
+    (``remove`` gives each an empty one): every other byte is copied.
+
+    Returns the write, or None if the file is not as ``expected`` (or ``before_rename``
+    raised ``ChangedMeanwhile``): then nothing was written.
+    """
 
     def fill(temp: BinaryIO) -> None:
         if stamp_of(os.fstat(source.fileno())) != stamp_of(expected):

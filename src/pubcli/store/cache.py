@@ -429,6 +429,38 @@ class _Writer:
         kept = crcs[:-1] if filled else crcs
         return [length + len(extra), kept + _chunk_crcs(extra, crcs[-1] if filled else 0, filled)]
 
+    def splice_section(
+        self,
+        name: str,
+        old: tuple[str, Described],
+        generation: str,
+        changes: Sequence[tuple[int, int, bytes]],
+        mapped: _MappedSection,
+    ) -> Described:
+        """Write section ``name`` of ``generation``: that of ``old`` (``mapped``) with each
+        ``(start, end, new)`` of ``changes`` (in order, apart) in place of its bytes from
+        ``start`` to ``end``. The whole chunks before the first change are copied in the
+        kernel, not trusted (a reader checks them against the CRCs carried over); the rest
+        is read checked and hashed anew."""
+        old_generation, (length, crcs) = old
+        kept = changes[0][0] // CHUNK * CHUNK
+        parts: list[bytes | memoryview] = []
+        position = kept
+        for start, end, new in changes:
+            if not position <= start <= end <= length:
+                raise CacheInvalidError(f"section {name} is not as changed")
+            parts += [mapped.read(position, start), new]
+            position = end
+        parts.append(mapped.read(position, length))
+        rest = b"".join(parts)
+        with open(_open_private(self.section_path(old_generation, name)), "rb") as source:
+            if os.fstat(source.fileno()).st_size != length:
+                raise CacheInvalidError(f"section {name} has the wrong length")
+            with open(_create_private(self.section_path(generation, name)), "wb") as target:
+                _copy(source, target, kept)
+                target.write(rest)
+        return [kept + len(rest), crcs[: kept // CHUNK] + _chunk_crcs(rest)]
+
     def keep_section(self, name: str, old: tuple[str, Described], generation: str) -> Described:
         """Give section ``name`` of ``old`` to ``generation`` unchanged: a second name for
         the same file (cache files are never written after they are made), else a copy."""
@@ -457,10 +489,16 @@ class _Writer:
                 temp.unlink()
 
     def remove_other_generations(self, keep: Sequence[str]) -> None:
+        self._remove_generations(lambda generation: generation not in keep)
+
+    def remove_generations(self, names: Sequence[str]) -> None:
+        self._remove_generations(lambda generation: generation in names)
+
+    def _remove_generations(self, chosen: Callable[[str], bool]) -> None:
         with contextlib.suppress(OSError), os.scandir(self.directory) as entries:
             for entry in entries:
                 parts = entry.name.split(".")
-                if len(parts) == 3 and parts[0] == self.key and parts[1] not in keep:
+                if len(parts) == 3 and parts[0] == self.key and chosen(parts[1]):
                     with contextlib.suppress(OSError):
                         os.unlink(entry.path)
 
@@ -600,10 +638,10 @@ def _block_crcs(content: bytes, starts: Sequence[int], shift: int) -> array[int]
     return crcs
 
 
-def _group_crcs(content: bytes | mmap.mmap, starts: Sequence[int], firsts: Iterable[int]) -> bytes:
+def _group_crcs(content: FileBytes, starts: Sequence[int], firsts: Iterable[int]) -> bytes:
     """The CRC-32 of each group of blocks starting at block ``first``."""
     last = len(starts) - 1
-    with memoryview(content) as view:
+    with _sliceable(content) as view:
         return array(
             "I",
             (
@@ -613,11 +651,84 @@ def _group_crcs(content: bytes | mmap.mmap, starts: Sequence[int], firsts: Itera
         ).tobytes()
 
 
+class _Spliced:
+    """The bytes a write puts in place: those of ``old`` (the file, mapped) with each
+    ``(start, end, new)`` of ``replacements`` (in file order, apart) in place of its bytes
+    ``start`` to ``end``, read range by range. The cache's new sections are made from
+    them while the kernel writes the new file."""
+
+    def __init__(self, old: mmap.mmap, replacements: Sequence[tuple[int, int, bytes]]) -> None:
+        self._old = old
+        pieces: list[bytes | range] = []  # a range: bytes of the old file
+        kept = 0
+        for start, end, new in replacements:
+            if not kept <= start <= end <= len(old):
+                raise CacheInvalidError("the replacements are not of this file")
+            pieces += [range(kept, start), new]
+            kept = end
+        pieces.append(range(kept, len(old)))
+        self._pieces = [piece for piece in pieces if len(piece)]
+        self._starts = [0] * len(self._pieces)
+        self._length = 0
+        for number, piece in enumerate(self._pieces):
+            self._starts[number] = self._length
+            self._length += len(piece)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def _part(self, number: int, start: int, end: int) -> bytes:
+        """Bytes ``start`` to ``end`` (of the new file) that piece ``number`` holds."""
+        piece, offset = self._pieces[number], self._starts[number]
+        start, end = max(start - offset, 0), min(end - offset, len(piece))
+        if isinstance(piece, range):
+            return self._old[piece.start + start : piece.start + end]
+        return piece[start:end]
+
+    def __getitem__(self, where: slice) -> bytes:
+        start, end, _ = where.indices(self._length)
+        first = max(bisect.bisect_right(self._starts, start) - 1, 0)
+        last = bisect.bisect_left(self._starts, end)
+        return b"".join(self._part(number, start, end) for number in range(first, last))
+
+    def find(self, sub: bytes) -> int:
+        """Where ``sub`` (not empty) first occurs, or -1."""
+        for number, piece in enumerate(self._pieces):
+            start = self._starts[number]
+            if number:  # across the boundary with the piece before
+                around = max(start - len(sub) + 1, 0)
+                at = self[around : start + len(sub) - 1].find(sub)
+                if at >= 0:
+                    return around + at
+            if isinstance(piece, range):
+                at = self._old.find(sub, piece.start, piece.stop)
+                at = at - piece.start if at >= 0 else -1
+            else:
+                at = piece.find(sub)
+            if at >= 0:
+                return start + at
+        return -1
+
+
+FileBytes = bytes | mmap.mmap | _Spliced
+"""A file's bytes: read, mapped, or a write's (``_Spliced``)."""
+
+
+@contextlib.contextmanager
+def _sliceable(content: FileBytes) -> Iterator[memoryview | _Spliced]:
+    """``content`` to slice without copying what is already in memory."""
+    if isinstance(content, _Spliced):
+        yield content
+    else:
+        with memoryview(content) as view:
+            yield view
+
+
 # --- reading --------------------------------------------------------------------------
 
 
 def _patch_group_crcs(
-    groups: array[int], content: bytes | mmap.mmap, starts: Sequence[int], firsts: Sequence[int]
+    groups: array[int], content: FileBytes, starts: Sequence[int], firsts: Sequence[int]
 ) -> None:
     """Set the CRC-32 of each group of blocks that begins at a block of ``firsts`` in
     ``groups``, from ``content`` whose blocks begin at ``starts``."""
@@ -625,6 +736,11 @@ def _patch_group_crcs(
     patched.frombytes(_group_crcs(content, starts, firsts))
     for first, crc in zip(firsts, patched, strict=True):
         groups[first // _BLOCK_GROUP] = crc
+
+
+def _shifted(values: array[int], by: int) -> Iterable[int]:
+    """Each of ``values`` plus ``by`` (block starts or lines after a change)."""
+    return values if not by else map(by.__add__, values)
 
 
 def _is_int(value: Any, low: int = 0, high: int = _MAX_LENGTH) -> bool:
@@ -738,15 +854,39 @@ class _MappedSection:
         self.length = length
         self._checked = bytearray(len(self._crcs))
 
-    def occurrences(self, needle: bytes) -> int:
-        """How many times ``needle`` occurs, each occurrence checked (a search of the map,
-        at C speed, that reads no more into memory than it finds)."""
+    def occurrences(self, needle: bytes, most: int) -> int:
+        """How many times ``needle`` occurs, up to ``most``, each occurrence checked (a
+        search of the map, at C speed, that reads no more into memory than it finds)."""
         count, at = 0, self._data.find(needle)
-        while at >= 0:
+        while at >= 0 and count < most:
             self.read(at, at + len(needle))
             count += 1
             at = self._data.find(needle, at + 1)
         return count
+
+    def lines_with(self, needle: bytes) -> Iterator[bytes]:
+        """Each line (without its newline) in which ``needle`` occurs, in order: a search
+        of the map, which copies no more than the lines it finds. Every chunk is checked
+        first: a changed byte could hide a line, and what a search does not find is an
+        answer too."""
+        self.read(0, self.length)
+        data = self._data
+        at = data.find(needle)
+        while at >= 0:
+            start = data.rfind(b"\n", 0, at + 1) + 1
+            end = data.find(b"\n", at + 1)
+            if end < 0:
+                raise CacheInvalidError(f"section {self._name} is damaged")
+            yield bytes(self.read(start, end))
+            at = data.find(needle, end)
+
+    def only_place(self, needle: bytes) -> int:
+        """Where ``needle`` occurs, when it occurs exactly once (every chunk checked)."""
+        self.read(0, self.length)
+        at = self._data.find(needle)
+        if at < 0 or self._data.find(needle, at + 1) >= 0:
+            raise CacheInvalidError(f"section {self._name} does not hold a line once")
+        return at
 
     def read(self, start: int, end: int) -> memoryview:
         """Bytes ``start`` to ``end``, checked."""
@@ -878,7 +1018,7 @@ class CachedStore:
     # Lucene segment keeps a deleted document): the store's indices count the slots left.
 
     def _removed(self) -> array[int]:
-        """The slots of the entries removed (``record_remove``), in increasing order."""
+        """The slots of the entries removed (``CachedStore.remove``), in increasing order."""
         if "removed:checked" not in self._loaded:
             removed = array("i")
             if "removed" in self._manifest["sections"]:
@@ -1091,7 +1231,7 @@ class CachedStore:
             record_key = record_sort_key(key)
             ordered = sorted(sorted(indices), key=lambda i: record_key(self._record(i)))
         elif whole:
-            # The permutations hold the live slots alone (record_remove takes slots out).
+            # The permutations hold the live slots alone (CachedStore.remove takes slots out).
             ordered = self._array(f"order-{key}", "i", len(self)).tolist()
         else:
             permutation = self._array(f"order-{key}", "i", len(self))
@@ -1235,20 +1375,14 @@ class CachedStore:
     def taken_lines_with(self, needle: bytes) -> Iterator[list[Any]]:
         """The parsed lines of the taken section in which ``needle`` occurs, in order,
         but those of removed entries."""
-        taken = self._bytes("taken")  # begins with a newline: every line is "\n[..."
         removed = self._taken_removed()
-        at = taken.find(needle)
-        while at >= 0:
-            start = taken.rfind(b"\n", 0, at + 1) + 1
-            end = taken.find(b"\n", at + 1)
-            if end < 0:
-                raise CacheInvalidError("section taken is damaged")
-            at = taken.find(needle, end)
-            if removed[taken[start:end]]:
-                removed[taken[start:end]] -= 1  # before an equal line added since
+        # The section begins with a newline: every line is "\n[...".
+        for line in self._mapped("taken").lines_with(needle):
+            if removed[line]:
+                removed[line] -= 1  # before an equal line added since
                 continue
             try:
-                item = json.loads(taken[start:end])
+                item = json.loads(line)
             except ValueError as error:
                 raise CacheInvalidError(str(error)) from None
             if not isinstance(item, list) or not item or not isinstance(item[0], str):
@@ -1403,9 +1537,10 @@ class CachedStore:
             orders[f"order-{key}"] = permutation.tobytes()
         return orders
 
-    def replace(self, new: Sequence[Publication], first: int, file: _Replaced) -> dict[str, Any]:
-        """Record that ``new`` replaced the publications from index ``first`` (the same
-        ids and facets: see ``open_edited``) in ``file``, and return the new manifest.
+    def replace(self, new: Sequence[Publication], first: int, file: _Replaced) -> PendingCache:
+        """Make the cache's sections for ``new`` in place of the publications from index
+        ``first`` (the same ids and facets: see ``open_edited``) in ``file``: a new
+        generation that ``commit`` makes the cache's (or ``discard`` removes).
 
         Segments: the index keeps the old text, and the new text goes to the tail, whose
         entries override the index's; the new records go to a section of their own.
@@ -1420,7 +1555,8 @@ class CachedStore:
         record_parts = [self._bytes("edited_records") if "edited_records" in sections else b""]
         position = len(record_parts[0])
         dates = array("i", self._array("dates", "i"))
-        taken = self._bytes("taken")
+        taken = self._mapped("taken")
+        taken_changes = []
         olds = [self._publication(index) for index in indices]
         for index, before, after in zip(indices, olds, new, strict=True):
             record = _record_line(after)
@@ -1430,9 +1566,9 @@ class CachedStore:
             dates[index] = after.date.toordinal() if after.date else 0
             old_line = ("\n" + _taken_line(before.id, title_date_key(before))).encode("ascii")
             new_line = ("\n" + _taken_line(after.id, title_date_key(after))).encode("ascii")
-            if taken.count(old_line) != 1:
-                raise CacheInvalidError("section taken does not hold an edited entry once")
-            taken = taken.replace(old_line, new_line)
+            if new_line != old_line:
+                at = taken.only_place(old_line)
+                taken_changes.append((at, at + len(old_line), new_line))
         tail_indices = array("i", self._tail_indices())
         for slot, index in enumerate(tail_indices):
             if index in indices:
@@ -1441,7 +1577,6 @@ class CachedStore:
         data = {
             "edited_records": b"".join(record_parts),
             "dates": dates.tobytes(),
-            "taken": taken,
             **_tail_sections(new, sections["tail"][0]),
             "tail_indices": tail_indices.tobytes(),
             **self._replaced_blocks(file),
@@ -1451,8 +1586,15 @@ class CachedStore:
         for name in ("tail", "tail_starts"):
             old = (old_generation, sections[name])
             sections[name] = self._writer.extend_section(name, old, generation, data.pop(name))
+        if taken_changes:
+            # The large section is spliced: only what follows the first change is new.
+            old = (old_generation, sections["taken"])
+            sections["taken"] = self._writer.splice_section(
+                "taken", old, generation, sorted(taken_changes), taken
+            )
         sections.update(self._writer.write_sections(generation, data))
-        for name in sections.keys() - data.keys() - {"tail", "tail_starts"}:
+        spliced = {"tail", "tail_starts", "taken"} if taken_changes else {"tail", "tail_starts"}
+        for name in sections.keys() - data.keys() - spliced:
             sections[name] = self._writer.keep_section(
                 name, (old_generation, sections[name]), generation
             )
@@ -1465,17 +1607,30 @@ class CachedStore:
             ),
             order_generation=order_generation,
             edited_records=edited,
-            stamp=list(stamp_of(file.status)),
-            content_crc=zlib.crc32(file.data),
-            racy=is_racy(file.status, max(file.read_started_ns, time.time_ns())),
             newlines=file.newlines,
         )
-        if file.unchanged.after == len(self._array("block_starts", "q", None)) - 1:
-            # The file's end changed: how a block is joined to it too.
-            manifest["append"] = _append_of_blocks(file.data)
+        if file.append is not None:
+            manifest["append"] = file.append
+        return PendingCache(manifest, (generation, order_generation))
+
+    def commit(
+        self, pending: PendingCache, status: os.stat_result, read_started_ns: int, content_crc: int
+    ) -> dict[str, Any]:
+        """Make the ``pending`` generation the cache of the file now at ``status`` (read
+        from ``read_started_ns``, its CRC-32 ``content_crc``); return the new manifest."""
+        manifest = dict(
+            pending.manifest,
+            stamp=list(stamp_of(status)),
+            content_crc=content_crc,
+            racy=is_racy(status, max(read_started_ns, time.time_ns())),
+        )
         self._writer.write_manifest(manifest)
-        self._writer.remove_other_generations((generation, order_generation))
+        self._writer.remove_other_generations(pending.generations)
         return manifest
+
+    def discard(self, pending: PendingCache) -> None:
+        """Remove the files of a ``pending`` generation that will not be the cache's."""
+        self._writer.remove_generations(pending.generations)
 
     def _replaced_blocks(self, file: _Replaced) -> dict[str, bytes]:
         """The block sections once the changed blocks are in place."""
@@ -1484,9 +1639,9 @@ class CachedStore:
         starts = self._array("block_starts", "q", None)
         new_starts = starts[:before]
         new_starts.extend(unchanged.middle_start + start for start in file.middle_starts)
-        new_starts.extend(start + unchanged.shift for start in starts[after:])
+        new_starts.extend(_shifted(starts[after:], unchanged.shift))
         crcs = self._array("block_crcs", "I", None)[: before + 1]
-        with memoryview(data) as view:
+        with _sliceable(data) as view:
             crcs.extend(
                 zlib.crc32(view[start:end])
                 for start, end in zip(
@@ -1526,9 +1681,9 @@ class CachedStore:
         return orders
 
     @_no_cache_on_failure
-    def remove(self, removal: Removal, file: _Shrunk) -> dict[str, Any]:
-        """Record that the entries of ``removal`` were cut from the file, now ``file``, and
-        return the new manifest.
+    def remove(self, removal: Removal, new_file: FileBytes) -> PendingCache:
+        """Make the cache's sections once the entries of ``removal`` are cut from the file,
+        whose bytes are then ``new_file``: a generation that ``commit`` makes the cache's.
 
         Deletions, as in Lucene's segments: each removed entry keeps its slot in every
         section (records, dates, facets, the text index: nothing is renumbered), and the
@@ -1556,7 +1711,8 @@ class CachedStore:
             ids = ids[:at] + ids[at + len(line) - 1 :]  # the line stays, empty
             # The taken section is kept (it is large): the line goes to taken_removed.
             line = _taken_line(publication.id, title_date_key(publication)).encode("ascii")
-            if taken.occurrences(b"\n" + line) <= taken_removed[line[:-1]]:
+            removed_before = taken_removed[line[:-1]]
+            if taken.occurrences(b"\n" + line, removed_before + 1) <= removed_before:
                 raise CacheInvalidError("section taken does not hold a removed entry")
             taken_removed[line[:-1]] += 1
         orders = {}
@@ -1579,7 +1735,7 @@ class CachedStore:
             "ids": ids,
             "taken_removed": b"".join(line + b"\n" for line in taken_removed.elements()),
             "removed": removed.tobytes(),
-            **self._removed_blocks(removal, file.data, gone),
+            **self._removed_blocks(removal, new_file, gone),
         }
         old_generation, generation = manifest["generation"], _token()
         sections.update(self._writer.write_sections(generation, data))
@@ -1594,9 +1750,6 @@ class CachedStore:
             orders=self._writer.write_sections(order_generation, orders),
             order_generation=order_generation,
             facet_counts=facet_counts,
-            stamp=list(stamp_of(file.status)),
-            content_crc=file.content_crc,
-            racy=is_racy(file.status, max(file.read_started_ns, time.time_ns())),
             newlines=int(manifest["newlines"]) - sum(cut.count(b"\n") for cut in removal.cuts),
         )
         old_size = self._array("block_starts", "q", None)[-1]
@@ -1605,11 +1758,9 @@ class CachedStore:
             # The file's end changed, or a CRLF went (cuts start and end lines: they
             # make none): how a block is joined to it may change too.
             manifest["append"] = _append_of_blocks(
-                file.data, None if crlf_cut else self.append_info.newline
+                new_file, None if crlf_cut else self.append_info.newline
             )
-        self._writer.write_manifest(manifest)
-        self._writer.remove_other_generations((generation, order_generation))
-        return manifest
+        return PendingCache(manifest, (generation, order_generation))
 
     def _first_spelling(self, facet: str, gone: frozenset[int], folded: str) -> str:
         """How the first entry left holding the folded value of ``facet`` spells it."""
@@ -1645,7 +1796,7 @@ class CachedStore:
         raise CacheInvalidError("no entry left holds a counted value")
 
     def _removed_blocks(
-        self, removal: Removal, data: bytes | mmap.mmap, gone: frozenset[int]
+        self, removal: Removal, data: FileBytes, gone: frozenset[int]
     ) -> dict[str, bytes]:
         """The block sections and line numbers once the cuts of ``removal`` are made: the
         blocks after a cut move back, each removed slot's block is empty (at the next
@@ -1658,14 +1809,14 @@ class CachedStore:
         for (cut_start, cut_end), cut in zip(removal.ranges, removal.cuts, strict=True):
             inside = bisect.bisect_left(starts, cut_start)
             after = bisect.bisect_left(starts, cut_end)
-            new_starts.extend([start - shift for start in starts[done:inside]])
+            new_starts.extend(_shifted(starts[done:inside], -shift))
             new_starts.extend([cut_start - shift] * (after - inside))
-            new_lines.extend([line - moved_lines for line in lines[done : min(after, count)]])
+            new_lines.extend(_shifted(lines[done : min(after, count)], -moved_lines))
             shift += cut_end - cut_start
             moved_lines += cut.count(b"\n")
             done = after
-        new_starts.extend([start - shift for start in starts[done:]])
-        new_lines.extend([line - moved_lines for line in lines[done:count]])
+        new_starts.extend(_shifted(starts[done:], -shift))
+        new_lines.extend(_shifted(lines[done:count], -moved_lines))
         if new_starts[-1] != len(data) or len(new_lines) != count:
             raise CacheInvalidError("the cuts do not match the file")
         for slot in sorted(gone, reverse=True):
@@ -1676,7 +1827,7 @@ class CachedStore:
         crcs = array("I", self._array("block_crcs", "I", len(starts)))
         groups = array("I", self._array("block_groups", "I", None))
         touched: set[int] = set()
-        with memoryview(data) as view:
+        with _sliceable(data) as view:
             for slot in removal.slots:
                 before = slot - 1
                 while before >= 0 and before in gone:
@@ -1703,7 +1854,7 @@ class CachedStore:
                 self._writer.write_manifest({**self._manifest, "racy": False})
 
 
-def _append_of_blocks(data: bytes | mmap.mmap, newline: str | None = None) -> list[Any]:
+def _append_of_blocks(data: FileBytes, newline: str | None = None) -> list[Any]:
     """How a block is joined to a file made of blocks (``loader.append_info`` of it, by
     its newline style, found unless given, and its last byte), as the manifest holds it."""
     if newline is None:
@@ -1956,16 +2107,24 @@ def _unchanged_blocks(
 class _Replaced(NamedTuple):
     """The file whose changed blocks ``CachedStore.replace`` records."""
 
-    data: bytes | mmap.mmap
-    """The file's bytes (mapped, for a write that copied most of them in the kernel)."""
-    status: os.stat_result
-    read_started_ns: int
+    data: FileBytes
+    """The file's bytes (mapped, or those being written)."""
     unchanged: _Unchanged
     middle_starts: array[int]
     """Where each changed block starts in the changed bytes."""
     publication_lines: array[int]
     newlines: int
     """How many newlines the file holds."""
+    append: list[Any] | None
+    """How a block is joined to the file (``_append_of_blocks``) when its end changed."""
+
+
+class PendingCache(NamedTuple):
+    """A generation of the cache made for a file not yet trusted by it (``replace``)."""
+
+    manifest: dict[str, Any]
+    """The manifest but what proves the file (stamp, CRC-32, racy)."""
+    generations: tuple[str, str]
 
 
 @_no_cache_on_failure
@@ -2007,7 +2166,7 @@ def open_edited(
     removed = store._removed()
     if removed:
         # Entries are removed only from a file with no problem, and a cache with removed
-        # slots keeps none (see record_remove): each slot has its block, a removed
+        # slots keeps none (see CachedStore.remove): each slot has its block, a removed
         # one's empty. The changed blocks must all be of entries left.
         first = unchanged.before
         if manifest["problems"] or bisect.bisect_left(removed, first) != bisect.bisect_left(
@@ -2025,17 +2184,13 @@ def open_edited(
             raise CacheInvalidError("a problem of the file may change")
     new_lines = lines[:first]
     new_lines.extend(edited_lines)
-    new_lines.extend(line + new_newlines - newlines for line in lines[first + changed :])
-    return CachedStore(
-        directory,
-        real_path,
-        store.replace(
-            edited,
-            first,
-            _Replaced(data, status, started, unchanged, middle_starts, new_lines, new_newlines),
-        ),
-        display,
-    )
+    new_lines.extend(_shifted(lines[first + changed :], new_newlines - newlines))
+    # The file's end changed: how a block is joined to it too.
+    append = _append_of_blocks(data) if unchanged.middle_end >= len(data) else None
+    replaced = _Replaced(data, unchanged, middle_starts, new_lines, new_newlines, append)
+    pending = store.replace(edited, first, replaced)
+    manifest = store.commit(pending, status, started, zlib.crc32(data))
+    return CachedStore(directory, real_path, manifest, display)
 
 
 def _catalogue_bytes(real_path: Path, status: os.stat_result) -> bytes:
@@ -2141,7 +2296,7 @@ class CacheForWrite:
 
     def block_of(self, id_: str) -> BlockOf:
         """Where the block of the entry ``id_`` is in the file, for an edit of that block
-        alone (``check_edit``, ``record_edit``). Only when the cache knows each entry's
+        alone (``check_edit``, ``prepare_edit``). Only when the cache knows each entry's
         block, every entry is valid (a block for each publication) and ``id_`` is on one."""
         store, manifest = self._store, self._store._manifest
         if manifest["problems"] or not set(_BLOCK_SECTIONS) <= manifest["sections"].keys():
@@ -2222,10 +2377,13 @@ class CacheForWrite:
             cuts.append(read_from_start[: end - start])
         return Removal(slots, ranges, cuts, [by_slot[slot].publication for slot in slots])
 
-    def crc_after(self, removal: Removal, descriptor: int) -> int:
+    def crc_after(self, replacements: Sequence[tuple[int, int, bytes]], descriptor: int) -> int:
         """The CRC-32 of the file (open at ``descriptor``, as the cache was opened for)
-        once the ``removal`` cuts are made: of the bytes a remove writes. (Run while the
-        kernel copies them: zlib lets other threads go on.)"""
+        once each ``(start, end, new)`` of ``replacements`` (in file order) has replaced
+        bytes ``start`` to ``end`` with ``new``: of the bytes an edit or a remove writes.
+        (Run while the kernel copies them: zlib lets other threads go on.)"""
+        from pubcli.store.checksums import crc32_replaced
+
         size = self._status.st_size
         if not size:
             raise CacheInvalidError("the catalogue is empty")
@@ -2234,27 +2392,35 @@ class CacheForWrite:
             mmap.mmap(descriptor, size, access=mmap.ACCESS_READ) as data,
             memoryview(data) as view,
         ):
-            for start, end in removal.ranges:
-                crc = zlib.crc32(view[kept:start], crc)
+            if len(replacements) == 1:  # from the file's CRC-32: half the hashing or less
+                start, end, new = replacements[0]
+                return crc32_replaced(view, start, end, new, self._store.content_crc)
+            for start, end, new in replacements:
+                crc = zlib.crc32(new, zlib.crc32(view[kept:start], crc))
                 kept = end
             return zlib.crc32(view[kept:], crc)
 
-    def record_remove(self, removal: Removal, status: os.stat_result, content_crc: int) -> None:
-        """Record that the ``removal`` cuts were made: the file is now at ``status``, and
-        ``content_crc`` is the CRC-32 of the bytes written (``crc_after``; as add records
-        what it appended, the next call proves a file changed within its tick by it).
-        The new file is read through a memory map (no copy of a large catalogue)."""
-        if not status.st_size:
+    @_no_cache_on_failure
+    def prepare_remove(self, removal: Removal, descriptor: int) -> PendingCache:
+        """The cache's sections once the ``removal`` cuts are made in the file open at
+        ``descriptor`` (as the cache was opened for): made from the old file's bytes while
+        the new file is written; ``record`` makes them the cache's once it is in place."""
+        size = self._status.st_size
+        if not size:
             raise CacheInvalidError("the catalogue is empty")
-        descriptor = _open_regular(self._real_path, status)
-        with (
-            open(descriptor, "rb") as file,
-            mmap.mmap(file.fileno(), status.st_size, access=mmap.ACCESS_READ) as data,
-        ):
-            self._store.remove(removal, _Shrunk(data, status, time.time_ns(), content_crc))
+        with mmap.mmap(descriptor, size, access=mmap.ACCESS_READ) as old:
+            cuts = [(start, end, b"") for start, end in removal.ranges]
+            return self._store.remove(removal, _Spliced(old, cuts))
+
+    def record(self, pending: PendingCache, status: os.stat_result, content_crc: int) -> None:
+        """Make what ``prepare_edit`` or ``prepare_remove`` made the cache of the file now
+        at ``status``, the new file in place (``content_crc``: the CRC-32 of the bytes
+        written, ``crc_after``; as add records what it appended, the next call proves a
+        file changed within its tick by it)."""
+        self._store.commit(pending, status, time.time_ns(), content_crc)
 
     def check_edit(self, block: BlockOf, after: Publication, new_block: bytes) -> None:
-        """Refuse (``CacheInvalidError``) an edit that ``record_edit`` cannot record: one
+        """Refuse (``CacheInvalidError``) an edit that ``prepare_edit`` cannot record: one
         that changes the entry's id or facets (year included), or whose new block is not
         one ``[[publications]]`` block alone (the file would not stay made of blocks)."""
         before = block.publication
@@ -2267,32 +2433,40 @@ class CacheForWrite:
         if block.end < self._status.st_size and not new_block.endswith(b"\n"):
             raise CacheInvalidError("the edited block does not end its line")
 
-    def record_edit(
-        self, block: BlockOf, after: Publication, old_block: bytes, status: os.stat_result
-    ) -> None:
-        """Record that the block ``block`` (which held ``old_block``) now holds ``after``
-        in the file, now at ``status``, every other byte as it was (see ``check_edit``).
-        The cache is patched as after a hand edit of that block; the new file is read
-        through a memory map, to hash it (no copy of a large catalogue)."""
+    @_no_cache_on_failure
+    def prepare_edit(
+        self,
+        block: BlockOf,
+        after: Publication,
+        old_block: bytes,
+        new_block: bytes,
+        descriptor: int,
+    ) -> PendingCache:
+        """The cache's sections once ``new_block`` (the block of ``after``: see
+        ``check_edit``) is in place of the block ``block``, which held ``old_block``, in
+        the file open at ``descriptor`` (as the cache was opened for), every other byte as
+        it is. Made from the old file's bytes and the new block while the new file is
+        written; ``record`` makes them the cache's once it is in place."""
         store = self._store
-        shift = status.st_size - self._status.st_size
-        new_end = block.end + shift
-        unchanged = _Unchanged(block.entry, block.entry + 1, shift, block.start, new_end)
-        descriptor = _open_regular(self._real_path, status)
-        with (
-            open(descriptor, "rb") as file,
-            mmap.mmap(file.fileno(), status.st_size, access=mmap.ACCESS_READ) as data,
-        ):
-            moved_lines = data[block.start : new_end].count(b"\n") - old_block.count(b"\n")
-            lines = store._array("publication_lines", "i")
-            new_lines = lines[: block.entry + 1]
-            new_lines.extend(line + moved_lines for line in lines[block.entry + 1 :])
-            newlines = int(store._manifest["newlines"]) + moved_lines
-            starts = array("q", [0])
-            replaced = _Replaced(
-                data, status, time.time_ns(), unchanged, starts, new_lines, newlines
-            )
-            store.replace([after], block.entry, replaced)
+        size = self._status.st_size
+        shift = len(new_block) - len(old_block)
+        unchanged = _Unchanged(block.entry, block.entry + 1, shift, block.start, block.end + shift)
+        moved_lines = new_block.count(b"\n") - old_block.count(b"\n")
+        lines = store._array("publication_lines", "i")
+        new_lines = lines[: block.entry + 1]
+        new_lines.extend(_shifted(lines[block.entry + 1 :], moved_lines))
+        newlines = int(store._manifest["newlines"]) + moved_lines
+        with mmap.mmap(descriptor, size, access=mmap.ACCESS_READ) as old:
+            data = _Spliced(old, [(block.start, block.end, new_block)])
+            # The file's end changes: how a block is joined to it too.
+            append = _append_of_blocks(data) if block.end >= size else None
+            replaced = _Replaced(data, unchanged, array("q", [0]), new_lines, newlines, append)
+            return store.replace([after], block.entry, replaced)
+
+    def discard(self, pending: PendingCache) -> None:
+        """Remove what ``prepare_edit`` or ``prepare_remove`` made, for a write that did
+        not happen."""
+        self._store.discard(pending)
 
 
 class Removal(NamedTuple):
@@ -2306,16 +2480,6 @@ class Removal(NamedTuple):
     """The bytes of each range."""
     publications: list[Publication]
     """The entry each range holds, as the cache knows it."""
-
-
-class _Shrunk(NamedTuple):
-    """The file that ``CachedStore.remove`` records."""
-
-    data: bytes | mmap.mmap
-    status: os.stat_result
-    read_started_ns: int
-    content_crc: int
-    """The CRC-32 of the bytes written (``CacheForWrite.crc_after``)."""
 
 
 class BlockOf(NamedTuple):

@@ -14,7 +14,7 @@ import time
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO, Generic, NamedTuple, TypeVar
 
 from pubcli.catalogue import writer
 from pubcli.catalogue.changes import Change, FieldChanges, edit_block, plan_edit, plan_remove
@@ -35,6 +35,8 @@ from pubcli.store.memory import MemoryStore
 
 ATTEMPTS = 5
 """How many times add reads the file again when it changed under a write."""
+
+T = TypeVar("T")
 
 _RECORD_FAILURES = (OSError, ValueError, KeyError, TypeError, cache.CacheInvalidError)
 """What recording a write in the cache may raise: the write stands, and a cache that
@@ -182,12 +184,12 @@ class _Proof:
             raise writer.ChangedMeanwhile
 
 
-class _Background:
+class _Background(Generic[T]):
     """A function run in a thread; ``result`` waits for its value (None if it failed:
     then the cache is not patched)."""
 
-    def __init__(self, function: Callable[[], int]) -> None:
-        self._value: int | None = None
+    def __init__(self, function: Callable[[], T]) -> None:
+        self._value: T | None = None
         self._function = function
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -196,7 +198,7 @@ class _Background:
         with contextlib.suppress(cache.CacheInvalidError, OSError, ValueError):
             self._value = self._function()
 
-    def result(self) -> int | None:
+    def result(self) -> T | None:
         self._thread.join()
         return self._value
 
@@ -301,26 +303,16 @@ def _edit_with_cache(
             except cache.CacheInvalidError:
                 return None
             return Changed([id_], [edit.publication], [])
-        # As add does: a file changed within a tick of being cached is proved by CRC-32
-        # while the kernel copies it.
-        proof = _Proof(cached, source) if cached.needs_proof else None
-        try:
-            written = writer.replace_range_copy(
-                target,
-                source,
-                status,
-                (block.start, block.end),
-                edit.new,
-                before_rename=proof.confirm if proof else None,
-            )
-        finally:
-            if proof is not None:
-                proof.join()
+        written = _write_with_cache(
+            target,
+            source,
+            status,
+            cached,
+            [(block.start, block.end, edit.new)],
+            lambda: cached.prepare_edit(block, edit.publication, old, edit.new, source.fileno()),
+        )
     if written is None:
         return None
-    if written.status is not None:
-        with contextlib.suppress(*_RECORD_FAILURES):
-            cached.record_edit(block, edit.publication, old, written.status)
     return Changed([id_], [edit.publication], list(written.warnings))
 
 
@@ -375,28 +367,51 @@ def _remove_with_cache(
                 writer.check_block(cut, display, [publication])  # the cut is that entry
         except (OSError, ValueError, CatalogueError, cache.CacheInvalidError):
             return None
-        # As add does: a file changed within a tick of being cached is proved by CRC-32
-        # while the kernel copies it; so is the CRC-32 of what is written computed.
-        proof = _Proof(cached, source) if cached.needs_proof else None
-        crc_after = _Background(lambda: cached.crc_after(removal, source.fileno()))
-        try:
-            written = writer.replace_ranges_copy(
-                target,
-                source,
-                status,
-                [(start, end, b"") for start, end in removal.ranges],
-                before_rename=proof.confirm if proof else None,
-            )
-        finally:
-            if proof is not None:
-                proof.join()
-            content_crc = crc_after.result()
+        written = _write_with_cache(
+            target,
+            source,
+            status,
+            cached,
+            [(start, end, b"") for start, end in removal.ranges],
+            lambda: cached.prepare_remove(removal, source.fileno()),
+        )
     if written is None:
         return None
-    if written.status is not None and content_crc is not None:
-        with contextlib.suppress(*_RECORD_FAILURES):
-            cached.record_remove(removal, written.status, content_crc)
     return Removed(wanted, list(written.warnings))
+
+
+def _write_with_cache(
+    target: writer.Target,
+    source: BinaryIO,
+    status: os.stat_result,
+    cached: cache.CacheForWrite,
+    replacements: list[tuple[int, int, bytes]],
+    prepare: Callable[[], cache.PendingCache],
+) -> writer.Written | None:
+    """``writer.replace_ranges_copy`` of ``source`` (the file, at ``status``), keeping the
+    cache warm: while the kernel copies, a file changed within a tick of being cached is
+    proved by CRC-32 (as add does), the CRC-32 of what is written computed, and the
+    cache's new sections made (``prepare``: the new bytes are the old ones and the
+    replacements); once the new file is in place they become the cache's."""
+    proof = _Proof(cached, source) if cached.needs_proof else None
+    crc_after = _Background(lambda: cached.crc_after(replacements, source.fileno()))
+    prepared = _Background(prepare)
+    written = None
+    try:
+        written = writer.replace_ranges_copy(
+            target, source, status, replacements, before_rename=proof.confirm if proof else None
+        )
+    finally:
+        if proof is not None:
+            proof.join()
+        content_crc, pending = crc_after.result(), prepared.result()
+        if pending is not None:
+            with contextlib.suppress(*_RECORD_FAILURES):
+                if written is None or written.status is None or content_crc is None:
+                    cached.discard(pending)  # no new file, or not one to trust the cache for
+                else:
+                    cached.record(pending, written.status, content_crc)
+    return written
 
 
 class _OthersThan:
