@@ -664,7 +664,9 @@ operation_strategy = st.lists(
 
 def assert_blocks_as_built(store: CachedStore, path: Path) -> None:
     """The patched cache knows each entry's block as a cache built from the file would
-    (removed slots aside, whose blocks are empty), its groups' CRC-32 and lines included."""
+    (removed slots aside, whose blocks are empty), its groups' CRC-32 and lines included,
+    and the file's CRC-32 and newlines."""
+    import zlib
     from array import array
 
     data = path.read_bytes()
@@ -685,6 +687,9 @@ def assert_blocks_as_built(store: CachedStore, path: Path) -> None:
     assert [lines[slot] for slot in live] == catalogue.lines
     groups = cache_module._group_crcs(data, starts, range(0, store._count, 64))
     assert store._bytes("block_groups") == groups
+    # What proves a file changed within its mtime tick, and numbers lines appended.
+    assert store.content_crc == zlib.crc32(data)
+    assert store._manifest["newlines"] == data.count(b"\n")
 
 
 def remove_as_planned(path: Path, directory: Path, target: list[str]) -> None:
@@ -1081,6 +1086,7 @@ def test_warm_edits_patch_the_cache_also_after_hand_edits(
                 blocks[:] = ["[[publications]]" + b for b in text.split("[[publications]]")[1:]]
             store = open_store(path, "c", directory)
             assert isinstance(store, CachedStore)
+            assert_blocks_as_built(store, path)
             assert everything(store, queries) == everything(fresh(path), queries)
 
     with monkeypatch.context() as patched:  # for this example alone

@@ -2159,11 +2159,21 @@ def open_edited(
     middle_starts = _block_starts(middle, changed) if changed else array("q")
     if middle_starts is None:
         raise CacheInvalidError("the changed blocks are not as many as before")
-    new_newlines = data.count(b"\n")
-    first_line = data.count(b"\n", 0, unchanged.middle_start) + 1
-    old_after_line = first_line + middle.count(b"\n") - (new_newlines - newlines)
     lines = store._array("publication_lines", "i")
     removed = store._removed()
+    count = len(starts) - 1
+    if not removed and not manifest["problems"] and len(lines) == count:
+        # Each block is a publication's, whose header line the cache knows: no need to
+        # count the lines of the whole file.
+        first_line, end_line = (
+            lines[block] if block < count else newlines + 1
+            for block in (unchanged.before, unchanged.after)
+        )
+        new_newlines = newlines - (end_line - first_line) + middle.count(b"\n")
+    else:
+        new_newlines = data.count(b"\n")
+        first_line = data.count(b"\n", 0, unchanged.middle_start) + 1
+    old_after_line = first_line + middle.count(b"\n") - (new_newlines - newlines)
     if removed:
         # Entries are removed only from a file with no problem, and a cache with removed
         # slots keeps none (see CachedStore.remove): each slot has its block, a removed
@@ -2189,8 +2199,41 @@ def open_edited(
     append = _append_of_blocks(data) if unchanged.middle_end >= len(data) else None
     replaced = _Replaced(data, unchanged, middle_starts, new_lines, new_newlines, append)
     pending = store.replace(edited, first, replaced)
-    manifest = store.commit(pending, status, started, zlib.crc32(data))
+    content_crc = _content_crc_after(store, data, unchanged, starts, crcs)
+    manifest = store.commit(pending, status, started, content_crc)
     return CachedStore(directory, real_path, manifest, display)
+
+
+_FEW_BLOCKS = 16
+"""Up to this many changed blocks, the file's CRC-32 is worked out from the cache's."""
+
+
+def _content_crc_after(
+    store: CachedStore,
+    data: bytes,
+    unchanged: _Unchanged,
+    starts: Sequence[int],
+    crcs: Sequence[int],
+) -> int:
+    """The CRC-32 of ``data``, the file once the blocks between ``unchanged.before`` and
+    ``unchanged.after`` changed: from the cache's CRC-32 of the file and of those blocks
+    when they are few (hashing the shorter side of the change), else of it all."""
+    from pubcli.store.checksums import crc32_changed, shifted
+
+    if unchanged.after - unchanged.before > _FEW_BLOCKS:
+        return zlib.crc32(data)
+    middle_crc = 0
+    for block in range(unchanged.before, unchanged.after):
+        middle_crc = shifted(middle_crc, starts[block + 1] - starts[block]) ^ crcs[block + 1]
+    with memoryview(data) as view:
+        return crc32_changed(
+            view[: unchanged.middle_start],
+            view[unchanged.middle_end :],
+            middle_crc,
+            starts[unchanged.after] - starts[unchanged.before],
+            data[unchanged.middle_start : unchanged.middle_end],
+            store.content_crc,
+        )
 
 
 def _catalogue_bytes(real_path: Path, status: os.stat_result) -> bytes:

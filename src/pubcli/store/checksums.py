@@ -66,13 +66,27 @@ def crc32_replaced(old: memoryview, start: int, end: int, new: bytes, old_crc: i
     whichever are fewer, the old bytes between and ``new``."""
     if not 0 <= start <= end <= len(old):
         raise ValueError("the replaced bytes are not in the data")
-    between = old[start:end]
-    after = len(old) - end
-    if start <= after:
-        before_crc = zlib.crc32(old[:start])
-        with_old = zlib.crc32(between, before_crc)
+    return crc32_changed(
+        old[:start], old[end:], zlib.crc32(old[start:end]), end - start, new, old_crc
+    )
+
+
+def crc32_changed(
+    before: memoryview,
+    after: memoryview,
+    middle_crc: int,
+    middle_length: int,
+    new: bytes,
+    old_crc: int,
+) -> int:
+    """The CRC-32 of ``before + new + after``, given that of ``before + middle + after``
+    (``old_crc``) and of ``middle`` (``middle_crc``, ``middle_length`` bytes): hashing
+    ``before`` or ``after``, whichever is shorter, and ``new``."""
+    if len(before) <= len(after):
+        before_crc = zlib.crc32(before)
+        with_middle = shifted(before_crc, middle_length) ^ middle_crc
     else:
-        after_crc = zlib.crc32(old[end:])
-        with_old = shifted(old_crc ^ after_crc, -after)  # the CRC-32 of old[:end]
-        before_crc = shifted(with_old ^ zlib.crc32(between), -len(between))
-    return old_crc ^ shifted(zlib.crc32(new, before_crc) ^ with_old, after)
+        # old_crc is that of (before + middle) shifted over ``after``, plus after's.
+        with_middle = shifted(old_crc ^ zlib.crc32(after), -len(after))
+        before_crc = shifted(with_middle ^ middle_crc, -middle_length)
+    return old_crc ^ shifted(zlib.crc32(new, before_crc) ^ with_middle, len(after))
