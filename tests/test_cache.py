@@ -19,6 +19,7 @@ from pubcli.catalogue.changes import FieldChanges, plan_edit, plan_remove
 from pubcli.catalogue.loader import load_catalogue
 from pubcli.errors import InvalidInputError
 from pubcli.model import Publication
+from pubcli.store import build as build_module
 from pubcli.store import cache as cache_module
 from pubcli.store.cache import CachedStore, open_cached
 from pubcli.store.lookup import find_ids
@@ -604,6 +605,7 @@ def test_blocks_appended_by_hand_are_parsed_alone(
         raise AssertionError("the cache was rebuilt")
 
     monkeypatch.setattr(pubcli.store.cache, "write_cache", no_rebuild)
+    monkeypatch.setattr(build_module, "build_cache", no_rebuild)
     with open(path, "a", encoding="utf-8") as file:
         file.write("\n# new ones\n" + entry("b", "Beta storm") + entry("c", " ") + entry("b", "B"))
     store = open_store(path, "c", directory)
@@ -990,6 +992,7 @@ def test_a_title_edited_by_hand_is_parsed_alone(
         raise AssertionError("the cache was rebuilt")
 
     monkeypatch.setattr(pubcli.store.cache, "write_cache", no_rebuild)
+    monkeypatch.setattr(build_module, "build_cache", no_rebuild)
     for title in ("Entry 100 hurricane", "A first title"):
         blocks[100] = entry("e100", title, date="2020-01-01") + "\n"
         path.write_text("".join(blocks), encoding="utf-8")
@@ -1091,6 +1094,7 @@ def test_warm_edits_patch_the_cache_also_after_hand_edits(
 
     with monkeypatch.context() as patched:  # for this example alone
         patched.setattr(pubcli.store.cache, "write_cache", no_rebuild)
+        patched.setattr(build_module, "build_cache", no_rebuild)
         check_steps()
 
 
@@ -1173,6 +1177,7 @@ def test_warm_removes_patch_the_cache_through_edits_and_hand_edits(
 
     with monkeypatch.context() as patched:  # for this example alone
         patched.setattr(pubcli.store.cache, "write_cache", no_rebuild)
+        patched.setattr(build_module, "build_cache", no_rebuild)
         for kind, number, what in steps:
             ids = live_ids()
             target = ids[number % len(ids)]
@@ -1257,6 +1262,7 @@ def test_a_warm_remove_that_cannot_write_leaves_the_file_and_its_cache(
     with monkeypatch.context() as patched:
         patched.setattr(os, "replace", failing_replace)
         patched.setattr(cache_module, "write_cache", no_rebuild)
+        patched.setattr(build_module, "build_cache", no_rebuild)
         with pytest.raises(CatalogueError, match="No space left on device"):
             if write == "remove":
                 remove_publications(path, "c", ["e3", "e7"], directory)
@@ -1286,6 +1292,7 @@ def test_removes_at_the_edges_of_groups_of_blocks_patch_their_checksums(
         raise AssertionError("the cache was rebuilt")
 
     monkeypatch.setattr(cache_module, "write_cache", no_rebuild)
+    monkeypatch.setattr(build_module, "build_cache", no_rebuild)
     for targets in (["e64"], ["e127", "e128"], ["e0", "e199"], ["e63", "e65"]):
         remove_as_planned(path, directory, targets)
         store = open_store(path, "c", directory)

@@ -133,7 +133,7 @@ def test_a_same_size_edit_within_a_whole_second_tick_is_seen(
     # on a real coarse file system, an edit two seconds later would change the mtime.
     monkeypatch.setattr(time, "time_ns", lambda: second + 500_000_000)
     directory = cache_dir(isolated)
-    assert isinstance(open_store(catalogue, "c", directory), MemoryStore)  # writes the cache
+    assert isinstance(open_store(catalogue, "c", directory), CachedStore)  # builds the cache
     assert isinstance(open_store(catalogue, "c", directory), CachedStore)
     _same_size_edit(catalogue, b'"synthetic-000042"', b'"synthetic-x00042"')
     ids = open_store(catalogue, "c", directory).all_ids()
@@ -171,7 +171,7 @@ def test_an_edit_on_a_racy_cache_keeps_a_same_stamp_change(
     monkeypatch.setattr(os, "fstat", coarse_fstat)
     monkeypatch.setattr(time, "time_ns", lambda: second + 500_000_000)
     directory = cache_dir(isolated)
-    assert isinstance(open_store(catalogue, "c", directory), MemoryStore)  # writes the cache
+    assert isinstance(open_store(catalogue, "c", directory), CachedStore)  # builds the cache
     assert isinstance(open_store(catalogue, "c", directory), CachedStore)
     data = catalogue.read_bytes()
     title_at = data.index(b"title = ", data.index(b'"synthetic-000042"')) + len(b"title = ")
@@ -326,7 +326,8 @@ def test_a_cache_directory_writable_by_others_is_not_used(
     assert isinstance(open_store(catalogue, "c", directory), CachedStore)
     manifest = next(directory.glob("*.json"))
     manifest.chmod(0o666)
-    assert isinstance(open_store(catalogue, "c", directory), MemoryStore)
+    with pytest.raises(cache.CacheInvalidError):
+        cache.open_cached(directory, catalogue.resolve(), os.stat(catalogue), "c")
     shutil.rmtree(directory)
     directory.mkdir()
     directory.chmod(0o777)

@@ -16,6 +16,7 @@ from pubcli.errors import CatalogueError, UnresolvedConflictError
 from pubcli.safe_text import one_line, quoted
 
 if TYPE_CHECKING:
+    from pubcli.catalogue.rules import EntryChecker
     from pubcli.model import Publication
 
 TOP_LEVEL_KEYS = ("publications", "schema_version")
@@ -405,7 +406,7 @@ def check_document(document: dict[str, Any], text: str, display: str) -> Catalog
     from pubcli.catalogue.rules import newer_schema
 
     entries = entries_of(document, display)
-    problems = _top_level_problems(document, text, display)
+    problems = top_level_problems(document, text, display)
     lines = header_lines(text, len(entries))
     if len(lines) != len(entries):
         # An inline array of tables has no headers: point at the key itself.
@@ -417,16 +418,20 @@ def check_document(document: dict[str, Any], text: str, display: str) -> Catalog
 
 
 def checked_entries(
-    entries: list[Any], lines: list[int], display: str
+    entries: list[Any], lines: list[int], display: str, checker: EntryChecker | None = None
 ) -> tuple[list[Publication], list[int], list[Problem]]:
     """The valid publications of ``entries`` (whose headers are at ``lines``), their
-    lines, and the problems of every entry, in file order (``rules.check_entries``)."""
-    from pubcli.catalogue.rules import check_entries, entry_label
+    lines, and the problems of every entry, in file order (``rules.EntryChecker``).
 
+    A file checked in parts passes the same ``checker`` for every part, in order."""
+    from pubcli.catalogue.rules import EntryChecker, entry_label
+
+    check = (checker or EntryChecker()).check
     publications: list[Publication] = []
     publication_lines: list[int] = []
     problems: list[Problem] = []
-    for raw, line, verdict in zip(entries, lines, check_entries(entries, lines), strict=True):
+    for raw, line in zip(entries, lines, strict=True):
+        verdict = check(raw, line)
         if verdict.problems:
             label = entry_label(raw)
             problems += [
@@ -439,7 +444,9 @@ def checked_entries(
     return publications, publication_lines, problems
 
 
-def _top_level_problems(document: dict[str, Any], text: str, display: str) -> list[Problem]:
+def top_level_problems(document: dict[str, Any], text: str, display: str) -> list[Problem]:
+    """The problems of the top-level keys of ``document``, parsed from ``text`` (the whole
+    file, or what precedes its first ``[[publications]]`` header)."""
     problems = [
         Problem(display, _key_line(text, key), "(top level)", f"unknown key {quoted(key)}")
         for key in document

@@ -311,32 +311,44 @@ class Verdict(NamedTuple):
     """Each problem's message, and whether it skips the entry."""
 
 
-def check_entries(entries: Sequence[Mapping[str, Any]], lines: Sequence[int]) -> list[Verdict]:
-    """Check every entry of a file (``lines``: where each is): the rules of section 1,
-    duplicate ids (the later entry is skipped) and valid entries with the same title
-    and date (both kept, the later one reported)."""
-    verdicts = []
-    first_line_of_id: dict[str, int] = {}
-    valid = Taken()
-    for raw, line in zip(entries, lines, strict=True):
+class EntryChecker:
+    """The verdicts of a file's entries, given one at a time in file order: the rules of
+    section 1, duplicate ids (the later entry is skipped, naming the first one's line)
+    and valid entries with the same title and date (both kept, the later one reported).
+
+    What it remembers of earlier entries makes the verdicts of a file checked in parts
+    those of the file checked whole (``check_entries``)."""
+
+    def __init__(self) -> None:
+        self._first_line_of_id: dict[str, int] = {}
+        self._first_id_of_key: dict[TitleDateKey, str] = {}
+
+    def check(self, raw: Mapping[str, Any], line: int) -> Verdict:
+        """The verdict of the entry ``raw`` whose header is at ``line``."""
         publication, messages = validate_entry(raw)
         raw_id = raw.get("id")
         if isinstance(raw_id, str):
-            if raw_id in first_line_of_id:
-                messages.append(f"duplicate id (first used at line {first_line_of_id[raw_id]})")
-                publication = None
+            first_line = self._first_line_of_id.get(raw_id)
+            if first_line is None:
+                self._first_line_of_id[raw_id] = line
             else:
-                first_line_of_id[raw_id] = line
+                messages.append(f"duplicate id (first used at line {first_line})")
+                publication = None
         problems = [(message, True) for message in messages]
         if publication is not None:
             key = title_date_key(publication)
-            earlier_id = valid.id_with(key)
+            earlier_id = self._first_id_of_key.get(key)
             if earlier_id is None:
-                valid.add(publication.id, key)
+                self._first_id_of_key[key] = publication.id
             else:
                 problems.append((f"same title and date as '{one_line(earlier_id)}'", False))
-        verdicts.append(Verdict(publication, problems))
-    return verdicts
+        return Verdict(publication, problems)
+
+
+def check_entries(entries: Sequence[Mapping[str, Any]], lines: Sequence[int]) -> list[Verdict]:
+    """Check every entry of a file (``lines``: where each is): see ``EntryChecker``."""
+    checker = EntryChecker()
+    return [checker.check(raw, line) for raw, line in zip(entries, lines, strict=True)]
 
 
 def _url_key(url: str) -> str:

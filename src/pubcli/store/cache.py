@@ -69,7 +69,6 @@ from pubcli.store.search import select as search_select
 from pubcli.store.stats import FACETS, Count, count_by
 from pubcli.store.text_index import (
     KIND_BITS,
-    build_index,
     entries_with,
     entry_at,
     entry_text,
@@ -371,17 +370,6 @@ def _starts(parts: Sequence[bytes], first: int) -> list[int]:
     return starts
 
 
-def _order_sections(publications: Sequence[Publication]) -> dict[str, bytes]:
-    """One permutation of the publications per sort order, by ``query.sort_key``."""
-
-    def permutation(key: str) -> bytes:
-        key_of = sort_key(key)
-        keys = [key_of(publication) for publication in publications]
-        return _array_bytes("i", sorted(range(len(keys)), key=keys.__getitem__))
-
-    return {f"order-{key}": permutation(key) for key in SORT_KEYS}
-
-
 Described = list[Any]
 """How the manifest describes a section: ``[length, [CRC-32 of each CHUNK]]``."""
 
@@ -408,9 +396,23 @@ class _Writer:
     ) -> dict[str, Described]:
         described = {}
         for name, data in sections.items():
-            self._write_new(self.section_path(generation, name), [data])
-            described[name] = [len(data), _chunk_crcs(data)]
+            with self.open_section(generation, name) as section:
+                section.write(data)
+            described[name] = section.described()
         return described
+
+    def open_section(self, generation: str, name: str) -> _SectionFile:
+        """A new section file, to be written in parts."""
+        return _SectionFile(self.section_path(generation, name))
+
+    def remove_generations(self, generations: Sequence[str]) -> None:
+        """Remove the files of ``generations`` (of a build given up half-way)."""
+        with contextlib.suppress(OSError), os.scandir(self.directory) as entries:
+            for entry in entries:
+                parts = entry.name.split(".")
+                if len(parts) == 3 and parts[0] == self.key and parts[1] in generations:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
 
     def extend_section(
         self, name: str, old: tuple[str, Described], generation: str, extra: bytes
@@ -503,6 +505,34 @@ class _Writer:
                         os.unlink(entry.path)
 
 
+class _SectionFile:
+    """A new private section file written in parts, the CRC-32 of each ``CHUNK`` bytes
+    computed as they go: a section may be written as its parts are made."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = open(_create_private(path), "wb")  # closed by __exit__
+        self.length = 0
+        self._crcs: list[int] = []
+
+    def __enter__(self) -> _SectionFile:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self._file.close()
+
+    def write(self, data: bytes | memoryview) -> None:
+        filled = self.length % CHUNK
+        if filled:
+            self._crcs[-1:] = _chunk_crcs(data, self._crcs[-1], filled)
+        else:
+            self._crcs += _chunk_crcs(data)
+        self._file.write(data)
+        self.length += len(data)
+
+    def described(self) -> Described:
+        return [self.length, self._crcs]
+
+
 def write_cache(
     directory: Path,
     real_path: Path,
@@ -523,53 +553,32 @@ def write_cache(
     # publications: a file that parsed could not hold both) takes a block appended.
     info = append_info(text, layout is not None or appendable(text, raw_entries))
     _prepare_directory(directory)
+    from pubcli.store.build import CacheSections, manifest_of
+
+    sections = CacheSections(_Writer(directory, _key(real_path)))
+    try:
+        sections.add(raw_entries, catalogue.publications)
+        if layout is not None:
+            layout["publication_lines"] = _array_bytes("i", catalogue.lines)
+        built = sections.finish(layout or {})
+    except BaseException:
+        sections.abandon()
+        raise
     writer = _Writer(directory, _key(real_path))
-    generation, order_generation = _token(), _token()
-    publications = catalogue.publications
-    index = build_index(_groups(p) for p in publications)
-    data = {
-        **_data_sections(publications, 0),
-        **_tail_sections([], 0),
-        # The leading newline lets every line be found as "\n[" + id.
-        "taken": b"\n" + _taken_lines(raw_entries),
-        "vocab": index.vocab,
-        "vocab_starts": index.vocab_starts,
-        "postings": index.postings,
-        "posting_starts": index.posting_starts,
-        "positions": index.positions,
-        "position_starts": index.position_starts,
-        "entry_ordinals": index.entry_ordinals,
-    }
-    if layout is not None:
-        data.update(layout)
-        data["publication_lines"] = _array_bytes("i", catalogue.lines)
-    sections = writer.write_sections(generation, data)
-    orders = writer.write_sections(order_generation, _order_sections(publications))
     writer.write_manifest(
-        {
-            "magic": "pubcli-cache",
-            "format": CACHE_FORMAT,
-            "pubcli": __version__,
-            "byteorder": sys.byteorder,
-            "catalogue": os.fsdecode(real_path),
-            "stamp": list(stamp_of(status)),
-            "content_crc": zlib.crc32(content),
-            # Line numbers of entries appended by hand start after these (open_grown).
-            "newlines": content.count(b"\n"),
-            "racy": is_racy(status, max(read_started_ns, time.time_ns())),
-            "count": len(publications),
-            "indexed": len(publications),
-            "generation": generation,
-            "order_generation": order_generation,
-            "sections": sections,
-            "orders": orders,
-            "problems": [[p.line, p.label, p.message, p.skips_entry] for p in catalogue.problems],
-            "facet_counts": _facet_counts(publications, {}),
-            "append": [info.appendable, info.newline, info.separator],
-            "newer_schema": catalogue.newer_schema,
-        }
+        manifest_of(
+            real_path,
+            status,
+            content_crc=zlib.crc32(content),
+            newlines=content.count(b"\n"),
+            racy=is_racy(status, max(read_started_ns, time.time_ns())),
+            built=built,
+            problems=catalogue.problems,
+            append=[info.appendable, info.newline, info.separator],
+            newer_schema=catalogue.newer_schema,
+        )
     )
-    writer.remove_other_generations((generation, order_generation))
+    writer.remove_other_generations((built["generation"], built["order_generation"]))
 
 
 # --- where each entry's block is -------------------------------------------------------

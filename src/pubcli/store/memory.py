@@ -158,6 +158,15 @@ def open_store(
                 return open_changed(cache_directory, real_path, status, display)
             except cache.CacheInvalidError:
                 pass
+        # No cache: built block by block from the file (memory bounded), then answered
+        # from. A file this build does not take, or a cache that cannot be written,
+        # is parsed whole below, which reports what is wrong with the file.
+        from pubcli.store import build
+
+        try:
+            return build.build_cache(cache_directory, real_path, status, display)
+        except (build.NotStreamableError, OSError, ValueError):
+            pass
     started = time.time_ns()
     data = read_bytes(path, display)
     text = decode(data, display)

@@ -75,59 +75,82 @@ class IndexSections(NamedTuple):
     entry_ordinals: bytes
 
 
+class IndexBuilder:
+    """The index of entries 0, 1, 2, ... given one at a time (``add``), so that a large
+    catalogue is indexed as it is read. Postings and positions are kept as arrays of
+    32-bit integers (a Python list holds a pointer and an int object per item)."""
+
+    def __init__(self) -> None:
+        self._entries_of: dict[str, array[int]] = {}
+        self._positions_of: dict[str, array[int]] = {}
+        self._entry_ordinals = array("q")
+        self._ordinal = 0
+
+    def __len__(self) -> int:
+        return len(self._entry_ordinals)
+
+    def add(self, entries: Iterable[FieldGroups]) -> None:
+        """Index the field groups of the next entries."""
+        entries_of = self._entries_of
+        positions_of = self._positions_of
+        positions_of_token = positions_of.get
+        entry_ordinals = self._entry_ordinals
+        ordinal = self._ordinal
+        step = 1 << KIND_BITS
+        for entry, groups in enumerate(entries, start=len(entry_ordinals)):
+            entry_ordinals.append(ordinal)
+            for kind, group in enumerate(groups):
+                for value in group:
+                    tokens = value.split()
+                    position = ordinal << KIND_BITS | kind
+                    for token in tokens:
+                        where = positions_of_token(token)
+                        if where is None:
+                            positions_of[token] = array("i", (position,))
+                            entries_of[token] = array("i", (entry,))
+                        else:
+                            where.append(position)
+                            holders = entries_of[token]
+                            if holders[-1] != entry:
+                                holders.append(entry)
+                        position += step
+                    ordinal += len(tokens) + 1  # and a gap: no phrase spans two values
+            if ordinal > MAX_ORDINAL:
+                raise ValueError("too many tokens to index")
+        self._ordinal = ordinal
+
+    def sections(self) -> IndexSections:
+        """The index of every entry added, as bytes."""
+        encoded = [token.encode("utf-8", "surrogatepass") for token in self._entries_of]
+        vocab_starts = array("q")
+        position = 0
+        for token_bytes in encoded:
+            vocab_starts.append(position)
+            position += len(token_bytes) + 1
+        return IndexSections(
+            vocab=TOKEN_END.join(encoded) + TOKEN_END if encoded else b"",
+            vocab_starts=vocab_starts.tobytes(),
+            **_concatenated("postings", "posting_starts", self._entries_of.values()),
+            **_concatenated("positions", "position_starts", self._positions_of.values()),
+            entry_ordinals=self._entry_ordinals.tobytes(),
+        )
+
+
+def _concatenated(name: str, starts_name: str, lists: Iterable[array[int]]) -> dict[str, bytes]:
+    """The lists one after the other, and where each starts (and the last ends)."""
+    joined = array("i")
+    starts = array("q", [0])
+    for listed in lists:
+        joined.extend(listed)
+        starts.append(len(joined))
+    return {name: joined.tobytes(), starts_name: starts.tobytes()}
+
+
 def build_index(entries: Iterable[FieldGroups]) -> IndexSections:
     """Index the field groups of entries 0, 1, 2, ..."""
-    entries_of: dict[str, list[int]] = {}
-    positions_of: dict[str, array[int]] = {}
-    positions_of_token = positions_of.get
-    entry_ordinals = array("q")
-    ordinal = 0
-    step = 1 << KIND_BITS
-    for entry, groups in enumerate(entries):
-        entry_ordinals.append(ordinal)
-        for kind, group in enumerate(groups):
-            for value in group:
-                tokens = value.split()
-                position = ordinal << KIND_BITS | kind
-                for token in tokens:
-                    where = positions_of_token(token)
-                    if where is None:
-                        positions_of[token] = array("i", (position,))
-                        entries_of[token] = [entry]
-                    else:
-                        where.append(position)
-                        holders = entries_of[token]
-                        if holders[-1] != entry:
-                            holders.append(entry)
-                    position += step
-                ordinal += len(tokens) + 1  # and a gap: no phrase spans two values
-        if ordinal > MAX_ORDINAL:
-            raise ValueError("too many tokens to index")
-    encoded = [token.encode("utf-8", "surrogatepass") for token in entries_of]
-    vocab_starts = array("q")
-    position = 0
-    for token_bytes in encoded:
-        vocab_starts.append(position)
-        position += len(token_bytes) + 1
-    postings = array("i")
-    posting_starts = array("q", [0])
-    for holders in entries_of.values():
-        postings.extend(holders)
-        posting_starts.append(len(postings))
-    positions = array("i")
-    position_starts = array("q", [0])
-    for where in positions_of.values():
-        positions.extend(where)
-        position_starts.append(len(positions))
-    return IndexSections(
-        vocab=TOKEN_END.join(encoded) + TOKEN_END if encoded else b"",
-        vocab_starts=vocab_starts.tobytes(),
-        postings=postings.tobytes(),
-        posting_starts=posting_starts.tobytes(),
-        positions=positions.tobytes(),
-        position_starts=position_starts.tobytes(),
-        entry_ordinals=entry_ordinals.tobytes(),
-    )
+    builder = IndexBuilder()
+    builder.add(entries)
+    return builder.sections()
 
 
 ANYWHERE, PREFIX, SUFFIX, WHOLE = "anywhere", "prefix", "suffix", "whole"
