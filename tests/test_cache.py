@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import datetime
 import functools
+import json
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -1408,3 +1410,215 @@ def test_the_bytes_a_write_puts_in_place_read_as_the_file_will(
             for start, end in slices:
                 assert spliced[start:end] == written[start:end]
             assert spliced.find(needle) == written.find(needle)
+
+
+# --- the cold build: block by block, or the file parsed whole ---------------------------
+
+
+def cache_contents(directory: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The one cache entry in ``directory``: its manifest (but what differs between two
+    builds of the same file: the generations' random names and whether it is racy) and
+    the bytes of each of its sections."""
+    (manifest_path,) = directory.glob("*.json")
+    manifest = json.loads(manifest_path.read_bytes())
+    generations = {
+        "sections": manifest.pop("generation"),
+        "orders": manifest.pop("order_generation"),
+    }
+    manifest.pop("racy")
+    contents = {
+        name: next(directory.glob(f"*.{generation}.{name}")).read_bytes()
+        for kind, generation in generations.items()
+        for name in manifest[kind]
+    }
+    return manifest, contents
+
+
+def cache_built_whole(path: Path, directory: Path) -> None:
+    """The cache as a catalogue parsed whole writes it (``cache.write_cache``)."""
+    from pubcli.catalogue.loader import check_document, decode, parse_toml
+
+    real_path = Path(os.path.realpath(path))
+    data = real_path.read_bytes()
+    text = decode(data, "c")
+    document = parse_toml(text, "c")
+    catalogue = check_document(document, text, "c")
+    cache_module.write_cache(
+        directory, real_path, os.stat(real_path), data, time.time_ns(), text, document, catalogue
+    )
+
+
+def build_by_blocks(path: Path, directory: Path, window: int) -> CachedStore:
+    real_path = Path(os.path.realpath(path))
+    return build_module.build_cache(directory, real_path, os.stat(real_path), "c", window=window)
+
+
+_MULTI_LINE = '[[publications]]\nid = "m"\ntitle = "Many lines"\ntype = "x"\n'
+_MULTI_LINE += (
+    'components = [\n  "ICE",\n  "b",\n]\nsummary = """\nid = "not-one"\n# no comment\n"""\n'
+)
+cold_block_strategy = st.one_of(
+    raw_entry_strategy.map(lambda raw: entry(**raw)),
+    st.just(_MULTI_LINE),
+    st.just(_BROKEN_BLOCK.replace('"broken\n', '"broken"\ntitle = "Broken"\n')),
+)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.sampled_from(
+        [
+            "",
+            "# head\n\n",
+            "schema_version = 1\n",
+            "schema_version = 3\n",
+            "x = 1\nschema_version = 'a'\n",
+        ]
+    ),
+    st.lists(
+        st.tuples(cold_block_strategy, st.sampled_from(["", "\n", "# between\n\n"])),
+        min_size=1,
+        max_size=8,
+    ),
+    st.sampled_from(["lf", "crlf", "no final newline"]),
+    st.integers(1, 3),
+    st.lists(criteria_strategy, min_size=1, max_size=2),
+)
+def test_a_cache_built_block_by_block_is_the_one_built_whole(
+    isolated: Path,
+    preamble: str,
+    blocks: list[tuple[str, str]],
+    style: str,
+    window: int,
+    queries: list[Criteria],
+) -> None:
+    """A catalogue made of blocks (invalid entries, ids and titles repeated across
+    windows, multi-line arrays and strings, comments, top-level keys with problems, CRLF
+    or no final newline) built ``window`` blocks at a time gives the cache a whole parse
+    writes, byte for byte (manifest and every section), and answers as a fresh parse."""
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(dir=isolated)) / "cat.toml"
+    path.write_bytes(restyle(preamble + "".join(block + after for block, after in blocks), style))
+    by_blocks, whole = path.parent / "by-blocks", path.parent / "whole"
+    store = build_by_blocks(path, by_blocks, window)
+    cache_built_whole(path, whole)
+    assert cache_contents(by_blocks) == cache_contents(whole)
+    assert everything(store, queries) == everything(fresh(path), queries)
+    assert isinstance(open_store(path, "c", by_blocks), CachedStore)
+
+
+_ENTRY = '[[publications]]\nid = "a"\ntitle = "A"\ntype = "x"\ncomponents = ["b"]\n'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            _ENTRY + 'summary = """\n[[publications]]\n"""\n' + _ENTRY, id="header in a string"
+        ),
+        pytest.param(_ENTRY + "[publications.extra]\nx = 1\n", id="a sub-table"),
+        pytest.param(
+            _ENTRY + "[[publications.authors]]\nname = 'x'\n", id="an array of sub-tables"
+        ),
+        pytest.param(_ENTRY + "[other]\nx = 1\n", id="another table"),
+        pytest.param('publications = [{id = "a"}]\n', id="inline publications"),
+        pytest.param('publications = [{id = "a"}]\n' + _ENTRY, id="inline and a header"),
+        pytest.param("publications.x = 1\n" + _ENTRY, id="a dotted key before the header"),
+        pytest.param("\ufeff" + _ENTRY, id="a byte-order mark"),
+        pytest.param("  " + _ENTRY, id="an indented header"),
+        pytest.param(_ENTRY + "[[ publications ]]\n", id="a header spelt otherwise"),
+        pytest.param("schema_version = 1\n", id="no header"),
+        pytest.param(_ENTRY + _BROKEN_BLOCK, id="a broken block"),
+        pytest.param(_ENTRY.replace("]\n", "\n[[publications]]\n]\n"), id="a header in an array"),
+        pytest.param(_ENTRY + "[[publications]] x = 1\n", id="more after a header"),
+        pytest.param(
+            _ENTRY + "<<<<<<< ours\n" + _ENTRY + "=======\n>>>>>>> theirs\n", id="a conflict"
+        ),
+        pytest.param("x = \udcff\n" + _ENTRY, id="not UTF-8"),
+    ],
+)
+def test_files_the_block_by_block_build_refuses_are_parsed_whole(
+    isolated: Path, text: str
+) -> None:
+    """A file the build does not take (whose parts could parse otherwise than the whole,
+    or not at all) is refused before a cache is written, and the next call answers (or
+    fails) as a fresh parse of the whole file."""
+    path = isolated / "cat.toml"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    directory = isolated / "cache"
+    with pytest.raises(build_module.NotStreamableError):
+        build_by_blocks(path, directory, 1)
+    assert list(directory.iterdir()) == []
+    queries = [Criteria(), Criteria(texts=("a",))]
+    assert outcome(lambda: open_store(path, "c", directory), queries) == outcome(
+        lambda: fresh(path), queries
+    )
+
+
+def test_a_file_changed_while_built_is_parsed_whole_and_not_cached(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file changed while the build reads it leaves no cache, and the call answers as a
+    fresh parse of the file as it is."""
+    path = isolated / "cat.toml"
+    path.write_text("".join(entry(f"e{n}", f"Entry {n}") for n in range(5)), encoding="utf-8")
+    original = build_module.CacheSections.add
+
+    def add_and_append(self: Any, *arguments: Any) -> None:
+        original(self, *arguments)
+        with open(path, "a", encoding="utf-8") as file:
+            file.write(entry(f"late{len(path.read_bytes())}", "Late"))
+
+    monkeypatch.setattr(build_module, "WINDOW", 2)
+    monkeypatch.setattr(build_module.CacheSections, "add", add_and_append)
+    directory = isolated / "cache"
+    store = open_store(path, "c", directory)
+    assert isinstance(store, MemoryStore)
+    assert list(directory.iterdir()) == []
+    monkeypatch.undo()
+    assert everything(store, [Criteria()]) == everything(fresh(path), [Criteria()])
+
+
+def test_no_writable_cache_directory_means_the_whole_parse(isolated: Path) -> None:
+    """Where no cache can be written the file is parsed whole, as before."""
+    path = isolated / "cat.toml"
+    path.write_text(entry("a", "Alpha"), encoding="utf-8")
+    (isolated / "file").write_text("not a directory")
+    store = open_store(path, "c", isolated / "file" / "pubcli")
+    assert isinstance(store, MemoryStore)
+    assert store.all_ids() == ["a"]
+
+
+@pytest.mark.parametrize("style", ["lf", "crlf", "no final newline"])
+def test_the_cold_query_reports_as_the_whole_parse(
+    cli: Cli, isolated: Path, monkeypatch: pytest.MonkeyPatch, style: str
+) -> None:
+    """The first query on a catalogue with no cache, built two blocks at a time, prints
+    the answer and the warnings (lines and duplicates across windows included) that
+    ``--no-cache`` prints, each as ``check`` reports it."""
+    monkeypatch.setattr(build_module, "WINDOW", 2)
+    text = (
+        "schema_version = 1\n# storms\n"
+        + entry("a", "Storm one", date="2020-01-01")
+        + entry("b", " ")
+        + "\n# between\n"
+        + entry("c", "Storm  ONE", date="2020-01-01")
+        + entry("a", "Storm again")
+        + entry("d", "Storm two", summary="x\ny")
+    )
+    path = isolated / "cat.toml"
+    path.write_bytes(restyle(text, style))
+    asked = ("filter", "-c", str(path), "--text", "storm", "--format", "ids")
+    without = cli(*asked, "--no-cache")
+    assert list((isolated / ".cache").glob("pubcli/*.json")) == []
+    cold = cli(*asked)
+    assert list((isolated / ".cache").glob("pubcli/*.json")) != []
+    assert (cold.code, cold.out, cold.err) == (without.code, without.out, without.err)
+    assert f"{path}:9: b: 'title' is blank\n" in cold.err
+    assert f"{path}:22: a: duplicate id (first used at line 3)\n" in cold.err
+    checked = cli("check", "-c", str(path))
+    warned = [line[9:] for line in cold.err.splitlines() if line.startswith(f"warning: {path}:")]
+    assert len(warned) == 2 and all(line in checked.out + checked.err for line in warned)

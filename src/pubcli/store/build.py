@@ -127,26 +127,17 @@ class CacheSections:
         of the sections."""
         for file in self._files.values():
             file.__exit__()
-        index = self._index.sections()
-        rest = {
-            "vocab": index.vocab,
-            "vocab_starts": index.vocab_starts,
-            "postings": index.postings,
-            "posting_starts": index.posting_starts,
-            "positions": index.positions,
-            "position_starts": index.position_starts,
-            "entry_ordinals": index.entry_ordinals,
-        }
-        del index
-        self._index = IndexBuilder()
         sections: dict[str, Described] = {}
         for name in _STREAMED:
             sections[name] = self._files[name].described()
-        tail = self._writer.write_sections(self.generation, _tail_sections([], 0))
-        sections.update(tail)
+        sections.update(self._writer.write_sections(self.generation, _tail_sections([], 0)))
         sections["taken"] = self._files["taken"].described()
-        sections.update(self._writer.write_sections(self.generation, rest))
-        del rest
+        for name, parts in self._index.sections():
+            with self._writer.open_section(self.generation, name) as section:
+                for part in parts:
+                    section.write(part)
+            sections[name] = section.described()
+        self._index = IndexBuilder()
         sections.update(self._writer.write_sections(self.generation, block_sections))
         orders = {}
         for key in SORT_KEYS:

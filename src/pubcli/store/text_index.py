@@ -25,7 +25,6 @@ from __future__ import annotations
 import bisect
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import NamedTuple
 
 from pubcli.store.search import FieldGroups
 
@@ -62,43 +61,56 @@ def groups_of(text: bytes) -> FieldGroups:
     return single + lists
 
 
-class IndexSections(NamedTuple):
-    """The index as bytes: tokens, where each starts, their entries, where each list starts,
-    their positions, where each list of positions starts, each entry's first ordinal."""
+def _seen_again(once: int, position: int, entry: int) -> tuple[array[int], array[int]]:
+    """The positions and entries of a token seen once (``once``: its entry and position)
+    and now again at ``position`` in ``entry``."""
+    first = once >> 32
+    entries = array("i", (first,) if first == entry else (first, entry))
+    return array("i", (once & 0xFFFFFFFF, position)), entries
 
-    vocab: bytes
-    vocab_starts: bytes
-    postings: bytes
-    posting_starts: bytes
-    positions: bytes
-    position_starts: bytes
-    entry_ordinals: bytes
+
+INDEX_SECTIONS = (
+    "vocab",
+    "vocab_starts",
+    "postings",
+    "posting_starts",
+    "positions",
+    "position_starts",
+    "entry_ordinals",
+)
+"""The index as bytes: tokens, where each starts, their entries, where each list starts,
+their positions, where each list of positions starts, each entry's first ordinal."""
+_PART = 1 << 18  # integers per part of a section given out
 
 
 class IndexBuilder:
-    """The index of entries 0, 1, 2, ... given one at a time (``add``), so that a large
-    catalogue is indexed as it is read. Postings and positions are kept as arrays of
-    32-bit integers (a Python list holds a pointer and an int object per item)."""
+    """The index of entries 0, 1, 2, ... given a part at a time (``add``), so that a large
+    catalogue is indexed as it is read.
+
+    Memory is what bounds a large build: a token seen once (most of an id or a number
+    is) is kept as one integer, its entry and position; a token seen again gets arrays
+    of 32-bit integers for its entries and positions (a list would hold an int object
+    and a pointer per item).
+    """
 
     def __init__(self) -> None:
-        self._entries_of: dict[str, array[int]] = {}
-        self._positions_of: dict[str, array[int]] = {}
+        # token -> entry << 32 | position (seen once), or its positions (seen again)
+        self._positions_of: dict[str, int | array[int]] = {}
+        self._entries_of: dict[str, array[int]] = {}  # of each token seen again
         self._entry_ordinals = array("q")
         self._ordinal = 0
 
-    def __len__(self) -> int:
-        return len(self._entry_ordinals)
-
     def add(self, entries: Iterable[FieldGroups]) -> None:
         """Index the field groups of the next entries."""
-        entries_of = self._entries_of
         positions_of = self._positions_of
+        entries_of = self._entries_of
         positions_of_token = positions_of.get
         entry_ordinals = self._entry_ordinals
         ordinal = self._ordinal
         step = 1 << KIND_BITS
         for entry, groups in enumerate(entries, start=len(entry_ordinals)):
             entry_ordinals.append(ordinal)
+            once = entry << 32
             for kind, group in enumerate(groups):
                 for value in group:
                     tokens = value.split()
@@ -106,51 +118,79 @@ class IndexBuilder:
                     for token in tokens:
                         where = positions_of_token(token)
                         if where is None:
-                            positions_of[token] = array("i", (position,))
-                            entries_of[token] = array("i", (entry,))
+                            positions_of[token] = once | position
                         else:
-                            where.append(position)
-                            holders = entries_of[token]
-                            if holders[-1] != entry:
-                                holders.append(entry)
+                            try:
+                                where.append(position)  # type: ignore[union-attr]
+                            except AttributeError:  # seen once before: now arrays
+                                positions_of[token], entries_of[token] = _seen_again(
+                                    where,  # type: ignore[arg-type]
+                                    position,
+                                    entry,
+                                )
+                            else:
+                                holders = entries_of[token]
+                                if holders[-1] != entry:
+                                    holders.append(entry)
                         position += step
                     ordinal += len(tokens) + 1  # and a gap: no phrase spans two values
             if ordinal > MAX_ORDINAL:
                 raise ValueError("too many tokens to index")
         self._ordinal = ordinal
 
-    def sections(self) -> IndexSections:
-        """The index of every entry added, as bytes."""
-        encoded = [token.encode("utf-8", "surrogatepass") for token in self._entries_of]
+    def sections(self) -> Iterator[tuple[str, Iterator[bytes]]]:
+        """The sections of the index (``INDEX_SECTIONS``), in order, each as the parts of
+        its bytes. Each section's parts are to be taken before the next section is asked
+        for: the index is emptied as they are given."""
         vocab_starts = array("q")
+        yield "vocab", self._vocab(vocab_starts)
+        yield "vocab_starts", iter((vocab_starts.tobytes(),))
+        posting_starts = array("q", [0])
+        yield "postings", self._lists(self._postings(), posting_starts)
+        self._entries_of.clear()
+        yield "posting_starts", iter((posting_starts.tobytes(),))
+        position_starts = array("q", [0])
+        yield "positions", self._lists(self._positions(), position_starts)
+        self._positions_of.clear()
+        yield "position_starts", iter((position_starts.tobytes(),))
+        yield "entry_ordinals", iter((self._entry_ordinals.tobytes(),))
+
+    def _vocab(self, starts: array[int]) -> Iterator[bytes]:
+        part: list[bytes] = []
         position = 0
-        for token_bytes in encoded:
-            vocab_starts.append(position)
-            position += len(token_bytes) + 1
-        return IndexSections(
-            vocab=TOKEN_END.join(encoded) + TOKEN_END if encoded else b"",
-            vocab_starts=vocab_starts.tobytes(),
-            **_concatenated("postings", "posting_starts", self._entries_of.values()),
-            **_concatenated("positions", "position_starts", self._positions_of.values()),
-            entry_ordinals=self._entry_ordinals.tobytes(),
-        )
+        for token in self._positions_of:
+            encoded = token.encode("utf-8", "surrogatepass") + TOKEN_END
+            starts.append(position)
+            position += len(encoded)
+            part.append(encoded)
+            if len(part) >= _PART:
+                yield b"".join(part)
+                part.clear()
+        yield b"".join(part)
 
+    def _postings(self) -> Iterator[Sequence[int]]:
+        entries_of = self._entries_of
+        for token, where in self._positions_of.items():
+            yield (where >> 32,) if type(where) is int else entries_of[token]
 
-def _concatenated(name: str, starts_name: str, lists: Iterable[array[int]]) -> dict[str, bytes]:
-    """The lists one after the other, and where each starts (and the last ends)."""
-    joined = array("i")
-    starts = array("q", [0])
-    for listed in lists:
-        joined.extend(listed)
-        starts.append(len(joined))
-    return {name: joined.tobytes(), starts_name: starts.tobytes()}
+    def _positions(self) -> Iterator[Sequence[int]]:
+        for where in self._positions_of.values():
+            yield (where & 0xFFFFFFFF,) if type(where) is int else where  # type: ignore[misc]
 
-
-def build_index(entries: Iterable[FieldGroups]) -> IndexSections:
-    """Index the field groups of entries 0, 1, 2, ..."""
-    builder = IndexBuilder()
-    builder.add(entries)
-    return builder.sections()
+    @staticmethod
+    def _lists(lists: Iterable[Sequence[int]], starts: array[int]) -> Iterator[bytes]:
+        """The lists one after the other, in parts; ``starts`` gets where each starts
+        (and the last ends)."""
+        part = array("i")
+        total = 0
+        for listed in lists:
+            part.extend(listed)
+            total += len(listed)
+            starts.append(total)
+            if len(part) >= _PART:
+                yield part.tobytes()
+                part = array("i")
+        yield part.tobytes()
 
 
 ANYWHERE, PREFIX, SUFFIX, WHOLE = "anywhere", "prefix", "suffix", "whole"
