@@ -1450,7 +1450,9 @@ def cache_built_whole(path: Path, directory: Path) -> None:
 
 def build_by_blocks(path: Path, directory: Path, window: int) -> CachedStore:
     real_path = Path(os.path.realpath(path))
-    return build_module.build_cache(directory, real_path, os.stat(real_path), "c", window=window)
+    status = os.stat(real_path)
+    with open(real_path, "rb") as file:
+        return build_module.build_cache(directory, real_path, status, "c", file, window=window)
 
 
 _MULTI_LINE = '[[publications]]\nid = "m"\ntitle = "Many lines"\ntype = "x"\n'

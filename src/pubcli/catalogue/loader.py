@@ -50,10 +50,15 @@ def read_bytes(path: Path, display: str) -> bytes:
     again once open, so what is read is what was checked.
     """
     with open_regular(path, display) as file:
-        try:
-            return file.read()
-        except OSError as error:
-            raise _unreadable(display, error) from None
+        return read_open(file, display)
+
+
+def read_open(file: BinaryIO, display: str) -> bytes:
+    """The rest of the catalogue ``file`` opened by ``open_regular``."""
+    try:
+        return file.read()
+    except OSError as error:
+        raise _unreadable(display, error) from None
 
 
 @contextlib.contextmanager

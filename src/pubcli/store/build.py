@@ -23,7 +23,6 @@ the whole parse, which reports every error as it always has.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import sys
@@ -36,8 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 from pubcli import __version__
-from pubcli.catalogue.loader import open_regular, stamp_of
-from pubcli.errors import CatalogueError
+from pubcli.catalogue.loader import stamp_of
 from pubcli.store.cache import (
     _BLOCK_GROUP,
     _BLOCK_HEADER,
@@ -314,11 +312,13 @@ def build_cache(
     real_path: Path,
     status: os.stat_result,
     display: str,
+    file: BinaryIO,
     *,
     window: int | None = None,
 ) -> CachedStore:
-    """Build the cache of the catalogue at ``real_path`` (as it is at ``status``) block by
-    block, ``window`` blocks at a time, and open it.
+    """Build the cache of the catalogue at ``real_path`` (as it was at ``status``: the
+    regular ``file``, open and read from its start) block by block, ``window`` blocks
+    at a time (``WINDOW`` unless given), and open it.
 
     Raises ``NotStreamableError`` when the file is not one this build takes (see the
     module's docstring), or changed while read; ``OSError`` when the cache cannot be
@@ -327,19 +327,12 @@ def build_cache(
     started = time.time_ns()
     _prepare_directory(directory)
     writer = _Writer(directory, _key(real_path))
-    with contextlib.ExitStack() as opened:
-        try:
-            file = opened.enter_context(open_regular(real_path, display))
-        except CatalogueError as error:  # the whole parse says so
-            raise NotStreamableError(str(error)) from None
-        sections = CacheSections(writer)
-        try:
-            manifest = _build(
-                file, sections, real_path, status, display, window or WINDOW, started
-            )
-        except BaseException:
-            sections.abandon()
-            raise
+    sections = CacheSections(writer)
+    try:
+        manifest = _build(file, sections, real_path, status, display, window or WINDOW, started)
+    except BaseException:
+        sections.abandon()
+        raise
     writer.write_manifest(manifest)
     writer.remove_other_generations((manifest["generation"], manifest["order_generation"]))
     return CachedStore(directory, real_path, manifest, display)

@@ -131,8 +131,9 @@ def open_store(
         check_document,
         decode,
         load_catalogue,
+        open_regular,
         parse_toml,
-        read_bytes,
+        read_open,
         stamp_of,
     )
 
@@ -158,17 +159,20 @@ def open_store(
                 return open_changed(cache_directory, real_path, status, display)
             except cache.CacheInvalidError:
                 pass
-        # No cache: built block by block from the file (memory bounded), then answered
-        # from. A file this build does not take, or a cache that cannot be written,
-        # is parsed whole below, which reports what is wrong with the file.
-        from pubcli.store import build
-
-        try:
-            return build.build_cache(cache_directory, real_path, status, display)
-        except (build.NotStreamableError, OSError, ValueError):
-            pass
     started = time.time_ns()
-    data = read_bytes(path, display)
+    with open_regular(path, display) as file:  # the only time the call opens the file
+        if trust_cache:
+            # No cache: built block by block from the file (memory bounded), then
+            # answered from. A file this build does not take, or a cache that cannot be
+            # written, is read again from its start and parsed whole, which reports
+            # what is wrong with the file.
+            from pubcli.store import build
+
+            try:
+                return build.build_cache(cache_directory, real_path, status, display, file)
+            except (build.NotStreamableError, OSError, ValueError):
+                file.seek(0)
+        data = read_open(file, display)
     text = decode(data, display)
     document = parse_toml(text, display)
     catalogue = check_document(document, text, display)
