@@ -1335,6 +1335,7 @@ def test_a_warm_edit_splices_what_the_edited_entry_takes_from_new_entries(
             raise AssertionError("the cache was rebuilt")
 
         patched.setattr(cache_module, "write_cache", no_rebuild)
+        patched.setattr(build_module, "build_cache", no_rebuild)
         edit_as_planned(path, directory, ["e2500"], FieldChanges(title="Renamed, and longer"))
         edit_as_planned(path, directory, ["e2600"], FieldChanges(title="Short"))
         add_as_planned(path, directory, new("free", "Entry 2500"))

@@ -405,15 +405,6 @@ class _Writer:
         """A new section file, to be written in parts."""
         return _SectionFile(self.section_path(generation, name))
 
-    def remove_generations(self, generations: Sequence[str]) -> None:
-        """Remove the files of ``generations`` (of a build given up half-way)."""
-        with contextlib.suppress(OSError), os.scandir(self.directory) as entries:
-            for entry in entries:
-                parts = entry.name.split(".")
-                if len(parts) == 3 and parts[0] == self.key and parts[1] in generations:
-                    with contextlib.suppress(OSError):
-                        os.unlink(entry.path)
-
     def extend_section(
         self, name: str, old: tuple[str, Described], generation: str, extra: bytes
     ) -> Described:
