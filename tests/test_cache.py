@@ -1625,3 +1625,89 @@ def test_the_cold_query_reports_as_the_whole_parse(
     checked = cli("check", "-c", str(path))
     warned = [line[9:] for line in cold.err.splitlines() if line.startswith(f"warning: {path}:")]
     assert len(warned) == 2 and all(line in checked.out + checked.err for line in warned)
+
+
+def reference_index(entries: list[Any]) -> dict[str, bytes]:
+    """The token index as first written (one pass, lists in memory): what the index
+    built in parts, its lists moved to a file on the way, must equal byte for byte."""
+    from array import array
+
+    from pubcli.store.text_index import KIND_BITS
+
+    entries_of: dict[str, list[int]] = {}
+    positions_of: dict[str, list[int]] = {}
+    entry_ordinals: list[int] = []
+    ordinal = 0
+    for number, groups in enumerate(entries):
+        entry_ordinals.append(ordinal)
+        for kind, group in enumerate(groups):
+            for value in group:
+                tokens = value.split()
+                for place, token in enumerate(tokens):
+                    positions_of.setdefault(token, []).append(
+                        (ordinal + place) << KIND_BITS | kind
+                    )
+                    holders = entries_of.setdefault(token, [])
+                    if not holders or holders[-1] != number:
+                        holders.append(number)
+                ordinal += len(tokens) + 1
+    encoded = [token.encode("utf-8", "surrogatepass") + b"\n" for token in entries_of]
+    starts = [sum(map(len, encoded[:at])) for at in range(len(encoded))]
+
+    def joined(lists: list[list[int]]) -> tuple[bytes, bytes]:
+        ends = [0]
+        for listed in lists:
+            ends.append(ends[-1] + len(listed))
+        return array("i", sum(lists, [])).tobytes(), array("q", ends).tobytes()
+
+    postings, posting_starts = joined(list(entries_of.values()))
+    positions, position_starts = joined(list(positions_of.values()))
+    return {
+        "vocab": b"".join(encoded),
+        "vocab_starts": array("q", starts).tobytes(),
+        "postings": postings,
+        "posting_starts": posting_starts,
+        "positions": positions,
+        "position_starts": position_starts,
+        "entry_ordinals": array("q", entry_ordinals).tobytes(),
+    }
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    catalogue_strategy,
+    st.lists(st.integers(1, 4), min_size=1, max_size=4),
+    st.sampled_from([0, 5, 1 << 30]),
+)
+def test_the_index_built_in_parts_is_the_index_built_at_once(
+    isolated: Path, items: list[Publication], sizes: list[int], spill_ordinals: int
+) -> None:
+    """The token index given entries a few at a time, its lists moved to a temporary
+    file after every part, after some or never, writes what one pass over every entry
+    gives, byte for byte."""
+    from pubcli.store.text_index import IndexBuilder
+
+    groups = [cache_module._groups(p) for p in items]
+    builder = IndexBuilder(isolated, spill_ordinals)
+    at = 0
+    while at < len(groups):
+        size = sizes[at % len(sizes)]
+        builder.add(groups[at : at + size])
+        at += size
+    written: dict[str, bytearray] = {}
+
+    def section(name: str) -> bytearray:
+        written[name] = bytearray()
+        return written[name]
+
+    class Sink:
+        def __init__(self, name: str) -> None:
+            self.data = section(name)
+
+        def write(self, data: bytes) -> None:
+            self.data += data
+
+    builder.write(Sink)
+    assert {name: bytes(data) for name, data in written.items()} == reference_index(groups)

@@ -23,6 +23,7 @@ the whole parse, which reports every error as it always has.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -58,7 +59,7 @@ from pubcli.store.cache import (
 )
 from pubcli.store.query import SORT_KEYS, order_key
 from pubcli.store.stats import Count
-from pubcli.store.text_index import IndexBuilder
+from pubcli.store.text_index import INDEX_SECTIONS, IndexBuilder
 
 if TYPE_CHECKING:
     import datetime
@@ -96,7 +97,7 @@ class CacheSections:
             self._files[name] = writer.open_section(self.generation, name)
         # The leading newline lets every line be found as "\n[" + id.
         self._files["taken"].write(b"\n")
-        self._index = IndexBuilder()
+        self._index = IndexBuilder(writer.directory)
         self._facet_counts: dict[str, list[Count]] = _facet_counts([], {})
         self._dates: list[datetime.date | None] = []
         self._titles: list[str] = []
@@ -130,11 +131,15 @@ class CacheSections:
             sections[name] = self._files[name].described()
         sections.update(self._writer.write_sections(self.generation, _tail_sections([], 0)))
         sections["taken"] = self._files["taken"].described()
-        for name, parts in self._index.sections():
-            with self._writer.open_section(self.generation, name) as section:
-                for part in parts:
-                    section.write(part)
-            sections[name] = section.described()
+        with contextlib.ExitStack() as stack:
+            files: dict[str, _SectionFile] = {}
+
+            def section(name: str) -> _SectionFile:
+                files[name] = stack.enter_context(self._writer.open_section(self.generation, name))
+                return files[name]
+
+            self._index.write(section)
+        sections.update((name, files[name].described()) for name in INDEX_SECTIONS)
         self._index = IndexBuilder()
         sections.update(self._writer.write_sections(self.generation, block_sections))
         orders = {}
@@ -165,6 +170,7 @@ class CacheSections:
         """Close and remove what was written (a build given up half-way)."""
         for file in self._files.values():
             file.__exit__()
+        self._index.close()
         self._writer.remove_generations((self.generation, self.order_generation))
 
 

@@ -23,8 +23,12 @@ Entries added since the index was built are kept as text (``entry_text``) and sc
 from __future__ import annotations
 
 import bisect
+import os
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from operator import itemgetter
+from pathlib import Path
+from typing import BinaryIO, Protocol, cast
 
 from pubcli.store.search import FieldGroups
 
@@ -61,12 +65,15 @@ def groups_of(text: bytes) -> FieldGroups:
     return single + lists
 
 
+_LOW = 0xFFFFFFFF
+
+
 def _seen_again(once: int, position: int, entry: int) -> tuple[array[int], array[int]]:
-    """The positions and entries of a token seen once (``once``: its entry and position)
-    and now again at ``position`` in ``entry``."""
-    first = once >> 32
+    """The positions and entries of a token seen once (``once``: its number, entry and
+    position) and now again at ``position`` in ``entry``."""
+    first = once >> 32 & _LOW
     entries = array("i", (first,) if first == entry else (first, entry))
-    return array("i", (once & 0xFFFFFFFF, position)), entries
+    return array("i", (once & _LOW, position)), entries
 
 
 INDEX_SECTIONS = (
@@ -80,30 +87,51 @@ INDEX_SECTIONS = (
 )
 """The index as bytes: tokens, where each starts, their entries, where each list starts,
 their positions, where each list of positions starts, each entry's first ordinal."""
-_PART = 1 << 18  # integers per part of a section given out
+SPILL_ORDINALS = 1 << 22
+"""The lists of tokens seen again are moved to a temporary file after this many ordinals
+(about 16 MB of positions): memory holds the tokens and the lists since the last move."""
+_PART = 1 << 16  # items of a section given to ``write`` at a time
+_READ = 1 << 18
+
+
+class SectionSink(Protocol):
+    """Where the bytes of one section go, a part at a time."""
+
+    def write(self, data: bytes) -> None: ...
 
 
 class IndexBuilder:
     """The index of entries 0, 1, 2, ... given a part at a time (``add``), so that a large
-    catalogue is indexed as it is read.
+    catalogue is indexed as it is read, in bounded memory.
 
-    Memory is what bounds a large build: a token seen once (most of an id or a number
-    is) is kept as one integer, its entry and position; a token seen again gets arrays
-    of 32-bit integers for its entries and positions (a list would hold an int object
-    and a pointer per item).
+    A token seen once (most of an id or a number is) is kept as one integer: its number
+    (tokens are numbered as first seen), entry and position. A token seen again gets
+    arrays of 32-bit integers for its entries and positions; every ``spill_ordinals``
+    ordinals these lists are appended to a temporary file in ``spill_directory`` (in
+    token order) and emptied. ``write`` joins, token by token, what each move holds and
+    what is left in memory: the same bytes as if nothing had moved.
     """
 
-    def __init__(self) -> None:
-        # token -> entry << 32 | position (seen once), or its positions (seen again)
+    def __init__(
+        self, spill_directory: Path | None = None, spill_ordinals: int = SPILL_ORDINALS
+    ) -> None:
+        # token -> number << 64 | entry << 32 | position (seen once), or its positions
         self._positions_of: dict[str, int | array[int]] = {}
         self._entries_of: dict[str, array[int]] = {}  # of each token seen again
+        self._numbers: dict[str, int] = {}  # of each token seen again
         self._entry_ordinals = array("q")
         self._ordinal = 0
+        self._spill_directory = spill_directory
+        self._spill_ordinals = spill_ordinals
+        self._spilled_at = 0  # the ordinal of the last move
+        self._spill: BinaryIO | None = None
+        self._moves: list[tuple[int, int]] = []  # where each move is in the file
 
     def add(self, entries: Iterable[FieldGroups]) -> None:
         """Index the field groups of the next entries."""
         positions_of = self._positions_of
         entries_of = self._entries_of
+        numbers = self._numbers
         positions_of_token = positions_of.get
         entry_ordinals = self._entry_ordinals
         ordinal = self._ordinal
@@ -118,7 +146,7 @@ class IndexBuilder:
                     for token in tokens:
                         where = positions_of_token(token)
                         if where is None:
-                            positions_of[token] = once | position
+                            positions_of[token] = len(positions_of) << 64 | once | position
                         else:
                             try:
                                 where.append(position)  # type: ignore[union-attr]
@@ -128,69 +156,151 @@ class IndexBuilder:
                                     position,
                                     entry,
                                 )
+                                numbers[token] = where >> 64  # type: ignore[operator]
                             else:
                                 holders = entries_of[token]
-                                if holders[-1] != entry:
+                                if not holders or holders[-1] != entry:
                                     holders.append(entry)
                         position += step
                     ordinal += len(tokens) + 1  # and a gap: no phrase spans two values
             if ordinal > MAX_ORDINAL:
                 raise ValueError("too many tokens to index")
         self._ordinal = ordinal
+        if self._spill_directory is not None and ordinal - self._spilled_at > self._spill_ordinals:
+            self._move_lists()
 
-    def sections(self) -> Iterator[tuple[str, Iterator[bytes]]]:
-        """The sections of the index (``INDEX_SECTIONS``), in order, each as the parts of
-        its bytes. Each section's parts are to be taken before the next section is asked
-        for: the index is emptied as they are given."""
-        vocab_starts = array("q")
-        yield "vocab", self._vocab(vocab_starts)
-        yield "vocab_starts", iter((vocab_starts.tobytes(),))
-        posting_starts = array("q", [0])
-        yield "postings", self._lists(self._postings(), posting_starts)
-        self._entries_of.clear()
-        yield "posting_starts", iter((posting_starts.tobytes(),))
-        position_starts = array("q", [0])
-        yield "positions", self._lists(self._positions(), position_starts)
-        self._positions_of.clear()
-        yield "position_starts", iter((position_starts.tobytes(),))
-        yield "entry_ordinals", iter((self._entry_ordinals.tobytes(),))
+    def _move_lists(self) -> None:
+        """Append every list held to the temporary file, in token order, and empty it."""
+        import tempfile
 
-    def _vocab(self, starts: array[int]) -> Iterator[bytes]:
-        part: list[bytes] = []
-        position = 0
-        for token in self._positions_of:
-            encoded = token.encode("utf-8", "surrogatepass") + TOKEN_END
-            starts.append(position)
-            position += len(encoded)
-            part.append(encoded)
-            if len(part) >= _PART:
-                yield b"".join(part)
-                part.clear()
-        yield b"".join(part)
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile(dir=self._spill_directory)
+        start = self._spill.seek(0, os.SEEK_END)
+        positions_of, entries_of = self._positions_of, self._entries_of
+        for token, number in sorted(self._numbers.items(), key=itemgetter(1)):
+            positions = cast("array[int]", positions_of[token])  # seen again: arrays
+            holders = entries_of[token]
+            if positions:
+                header = array("i", (number, len(positions), len(holders)))
+                self._spill.write(header.tobytes())
+                self._spill.write(positions.tobytes())
+                self._spill.write(holders.tobytes())
+                del positions[:], holders[:]
+        self._spill.flush()
+        self._moves.append((start, self._spill.tell()))
+        self._spilled_at = self._ordinal
 
-    def _postings(self) -> Iterator[Sequence[int]]:
+    def close(self) -> None:
+        """Remove the temporary file, if any."""
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
+
+    def write(self, section: Callable[[str], SectionSink]) -> None:
+        """Write the sections of the index (``INDEX_SECTIONS``): ``section(name)`` is
+        where each goes. The index is emptied as they are written."""
+        sinks = {name: section(name) for name in INDEX_SECTIONS}
+        moves = [_Moved(self._spill, *where) for where in self._moves if self._spill]
+        vocab: list[bytes] = []
+        vocab_starts, posting_starts, position_starts = array("q"), array("q"), array("q")
+        postings, positions = array("i"), array("i")
+        vocab_at = posting_at = position_at = 0
         entries_of = self._entries_of
-        for token, where in self._positions_of.items():
-            yield (where >> 32,) if type(where) is int else entries_of[token]
+        for number, (token, where) in enumerate(self._positions_of.items()):
+            encoded = token.encode("utf-8", "surrogatepass") + TOKEN_END
+            vocab.append(encoded)
+            vocab_starts.append(vocab_at)
+            vocab_at += len(encoded)
+            posting_starts.append(posting_at)
+            position_starts.append(position_at)
+            if type(where) is int:
+                positions.append(where & _LOW)
+                postings.append(where >> 32 & _LOW)
+                position_at += 1
+                posting_at += 1
+            else:
+                for moved in moves:
+                    if moved.number == number:
+                        moved_positions, moved_postings = moved.take()
+                        positions.frombytes(moved_positions)
+                        postings.frombytes(moved_postings)
+                        position_at += len(moved_positions) // 4
+                        posting_at += len(moved_postings) // 4
+                positions.extend(where)  # type: ignore[arg-type]
+                postings.extend(entries_of[token])
+                position_at += len(where)  # type: ignore[arg-type]
+                posting_at += len(entries_of[token])
+            if len(positions) >= _PART or len(vocab) >= _PART:
+                sinks["positions"].write(positions.tobytes())
+                sinks["postings"].write(postings.tobytes())
+                sinks["vocab"].write(b"".join(vocab))
+                del positions[:], postings[:], vocab[:]
+            if len(vocab_starts) >= _PART:
+                sinks["vocab_starts"].write(vocab_starts.tobytes())
+                sinks["posting_starts"].write(posting_starts.tobytes())
+                sinks["position_starts"].write(position_starts.tobytes())
+                del vocab_starts[:], posting_starts[:], position_starts[:]
+        if any(moved.number is not None for moved in moves):
+            raise ValueError("the index's temporary file holds more than its tokens")
+        self.close()
+        posting_starts.append(posting_at)
+        position_starts.append(position_at)
+        sinks["vocab"].write(b"".join(vocab))
+        for name, values in (
+            ("vocab_starts", vocab_starts),
+            ("postings", postings),
+            ("posting_starts", posting_starts),
+            ("positions", positions),
+            ("position_starts", position_starts),
+            ("entry_ordinals", self._entry_ordinals),
+        ):
+            sinks[name].write(values.tobytes())
+        self._positions_of.clear()
+        self._entries_of.clear()
+        self._numbers.clear()
 
-    def _positions(self) -> Iterator[Sequence[int]]:
-        for where in self._positions_of.values():
-            yield (where & 0xFFFFFFFF,) if type(where) is int else where  # type: ignore[misc]
 
-    @staticmethod
-    def _lists(lists: Iterable[Sequence[int]], starts: array[int]) -> Iterator[bytes]:
-        """The lists one after the other, in parts; ``starts`` gets where each starts
-        (and the last ends)."""
-        part = array("i")
-        total = 0
-        for listed in lists:
-            part.extend(listed)
-            total += len(listed)
-            starts.append(total)
-            if len(part) >= _PART:
-                yield part.tobytes()
-                part = array("i")
-        yield part.tobytes()
+class _Moved:
+    """The lists moved to the temporary file by one move, read back in token order."""
+
+    def __init__(self, file: BinaryIO, start: int, end: int) -> None:
+        self._descriptor = file.fileno()
+        self._at, self._end = start, end
+        self._buffer = b""
+        self._offset = 0
+        self.number: int | None = None
+        self._lengths = (0, 0)
+        self._next()
+
+    def _read(self, size: int) -> bytes:
+        while len(self._buffer) - self._offset < size:
+            part = os.pread(
+                self._descriptor, min(max(size, _READ), self._end - self._at), self._at
+            )
+            if not part:
+                raise ValueError("the index's temporary file ended early")
+            self._buffer = self._buffer[self._offset :] + part
+            self._offset = 0
+            self._at += len(part)
+        data = self._buffer[self._offset : self._offset + size]
+        self._offset += size
+        return data
+
+    def _next(self) -> None:
+        if self._at == self._end and self._offset == len(self._buffer):
+            self.number = None
+            return
+        header = array("i")
+        header.frombytes(self._read(12))
+        self.number, positions, postings = header
+        self._lengths = (positions, postings)
+
+    def take(self) -> tuple[bytes, bytes]:
+        """The positions and the entries of the token ``number``, as bytes."""
+        positions, postings = self._lengths
+        taken = self._read(positions * 4), self._read(postings * 4)
+        self._next()
+        return taken
 
 
 ANYWHERE, PREFIX, SUFFIX, WHOLE = "anywhere", "prefix", "suffix", "whole"
