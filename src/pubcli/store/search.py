@@ -70,7 +70,10 @@ def fold(text: str) -> str:
     (NFC ``é`` and NFD ``e`` + U+0301) made one: NFD, casefold, NFC. The last casefold
     keeps the result unchanged by another casefold."""
     if text.isascii():
-        return text.casefold()
+        folded = text.casefold()
+        # The text itself when folding leaves it as it is (an id, a lowercase word): a
+        # large index then holds one copy of it, not two.
+        return text if folded == text else folded
     import unicodedata  # not for ASCII: the warm route stays lean
 
     return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).casefold()).casefold()
