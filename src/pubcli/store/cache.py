@@ -1568,7 +1568,9 @@ class CachedStore:
             new_line = ("\n" + _taken_line(after.id, title_date_key(after))).encode("ascii")
             if new_line != old_line:
                 at = taken.only_place(old_line)
-                taken_changes.append((at, at + len(old_line), new_line))
+                # The line alone, not the newlines around it: those of entries side by
+                # side are shared, and the changes to splice must not overlap.
+                taken_changes.append((at + 1, at + len(old_line) - 1, new_line[1:-1]))
         tail_indices = array("i", self._tail_indices())
         for slot, index in enumerate(tail_indices):
             if index in indices:

@@ -1,0 +1,57 @@
+"""Writes that keep the cache warm, attacked: what they leave must answer as a fresh parse
+does, and what a write by the cache cannot record must cost a rebuild, never an answer."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+from pubcli.catalogue.changes import FieldChanges
+from pubcli.errors import InvalidInputError
+from pubcli.model import Publication
+from pubcli.store import cache as cache_module
+from pubcli.store.cache import CachedStore
+from pubcli.store.memory import open_store
+from pubcli.store.query import Criteria
+from tests.conftest import entry
+from tests.test_cache import add_as_planned, cached, edit_as_planned, everything, fresh
+
+
+def no_rebuild(*arguments: object) -> None:
+    raise AssertionError("the cache was rebuilt")
+
+
+def publication(id_: str, title: str) -> Publication:
+    return Publication(
+        id=id_, title=title, type="x", components=("ICE",), date=datetime.date(2020, 1, 1)
+    )
+
+
+def test_titles_edited_by_hand_in_entries_side_by_side_are_patched(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two neighbouring entries' titles changed by hand: their lines of the taken section
+    are neighbours too (the newline between them is the end of one and the start of the
+    other), and the cache is patched, not rebuilt; the old titles are free again, the new
+    ones taken, as the whole-file plan says."""
+    path = isolated / "cat.toml"
+    blocks = [entry(f"e{n}", f"Entry {n}", date="2020-01-01") + "\n" for n in range(20)]
+    path.write_text("".join(blocks), encoding="utf-8")
+    directory = isolated / "cache"
+    cached(path, directory)
+    blocks[3] = entry("e3", "Three", date="2020-01-01") + "\n"
+    blocks[4] = entry("e4", "Four", date="2020-01-01") + "\n"
+    path.write_text("".join(blocks), encoding="utf-8")
+    queries = [Criteria(), Criteria(texts=("three",)), Criteria(texts=("entry",))]
+    with monkeypatch.context() as patched:
+        patched.setattr(cache_module, "write_cache", no_rebuild)
+        store = open_store(path, "c", directory)
+        assert isinstance(store, CachedStore)
+        assert everything(store, queries) == everything(fresh(path), queries)
+        add_as_planned(path, directory, [publication("n1", "Entry 3")])
+        for id_, title in [("n2", "Three"), ("n3", "four"), ("n4", "Entry 5")]:
+            with pytest.raises(InvalidInputError):
+                add_as_planned(path, directory, [publication(id_, title)])
+        edit_as_planned(path, directory, ["e5"], FieldChanges(title="Entry 4"))
