@@ -55,3 +55,39 @@ def test_titles_edited_by_hand_in_entries_side_by_side_are_patched(
             with pytest.raises(InvalidInputError):
                 add_as_planned(path, directory, [publication(id_, title)])
         edit_as_planned(path, directory, ["e5"], FieldChanges(title="Entry 4"))
+
+
+@pytest.mark.parametrize(
+    ("change", "before", "after"),
+    [
+        ("edit", b'summary = "s"\r\n', None),  # the file's only CRLF goes with the summary
+        ("hand", b'summary = "s"\r\n', b'summary = "s"\n'),
+        ("hand", b'summary = "s"\n', b'summary = "s"\r\n'),  # the file's first CRLF
+    ],
+)
+def test_the_newline_of_an_add_follows_an_edit_of_an_entry_in_the_middle(
+    isolated: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    change: str,
+    before: bytes,
+    after: bytes | None,
+) -> None:
+    """A file whose lines end with LF but one with CRLF (a contributor's editor): a
+    warm edit or a hand edit of an entry in the middle that takes the only CRLF away, or
+    adds the first one, changes the newline an add writes (a file with a CRLF anywhere
+    gets CRLF), and the next add by the cache writes what the whole-file plan writes."""
+    path = isolated / "cat.toml"
+    blocks = [entry(f"e{n}", f"Entry {n}", date="2020-01-01") + "\n" for n in range(10)]
+    blocks[4] = entry("e4", "Entry 4", date="2020-01-01", summary="s") + "\n"
+    path.write_bytes("".join(blocks).encode("utf-8").replace(b'summary = "s"\n', before))
+    directory = isolated / "cache"
+    cached(path, directory)
+    with monkeypatch.context() as patched:
+        patched.setattr(cache_module, "write_cache", no_rebuild)
+        if after is None:
+            edit_as_planned(path, directory, ["e4"], FieldChanges(no_summary=True))
+        else:
+            path.write_bytes(path.read_bytes().replace(before, after))
+            assert isinstance(open_store(path, "c", directory), CachedStore)  # patched
+        assert (b"\r\n" in path.read_bytes()) == (b"\r\n" in (after or b""))
+        add_as_planned(path, directory, [publication("new", "New")])

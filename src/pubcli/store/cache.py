@@ -1865,6 +1865,21 @@ def _append_of_blocks(data: FileBytes, newline: str | None = None) -> list[Any]:
     return [True, joined.newline, joined.separator]
 
 
+def _append_after_change(
+    data: FileBytes, new_blocks: bytes, to_end: bool, newline: str
+) -> list[Any] | None:
+    """How a block is joined to ``data`` (``_append_of_blocks``), a file whose blocks
+    changed to ``new_blocks`` (``to_end``: the last ones), or None if as before (when
+    its newline was ``newline``). It follows the file's end, and its newline whether the
+    file holds a CRLF anywhere (``loader.append_info``): changed blocks decide that when
+    they hold one and the file held none, or hold none and the file's may have been
+    theirs (a file of LF lines with one CRLF line, as a contributor's editor leaves)."""
+    holds_crlf = b"\r\n" in new_blocks
+    if to_end or holds_crlf != (newline == "\r\n"):
+        return _append_of_blocks(data, "\r\n" if holds_crlf else None)
+    return None
+
+
 def _memoized(
     key_of: Callable[[Publication], Any], publication_at: Callable[[int], Publication]
 ) -> Callable[[int], Any]:
@@ -2197,8 +2212,9 @@ def open_edited(
     new_lines = lines[:first]
     new_lines.extend(edited_lines)
     new_lines.extend(_shifted(lines[first + changed :], new_newlines - newlines))
-    # The file's end changed: how a block is joined to it too.
-    append = _append_of_blocks(data) if unchanged.middle_end >= len(data) else None
+    append = _append_after_change(
+        data, middle, unchanged.middle_end >= len(data), store.append_info.newline
+    )
     replaced = _Replaced(data, unchanged, middle_starts, new_lines, new_newlines, append)
     pending = store.replace(edited, first, replaced)
     content_crc = _content_crc_after(store, data, unchanged, starts, crcs)
@@ -2503,8 +2519,9 @@ class CacheForWrite:
         newlines = int(store._manifest["newlines"]) + moved_lines
         with mmap.mmap(descriptor, size, access=mmap.ACCESS_READ) as old:
             data = _Spliced(old, [(block.start, block.end, new_block)])
-            # The file's end changes: how a block is joined to it too.
-            append = _append_of_blocks(data) if block.end >= size else None
+            append = _append_after_change(
+                data, new_block, block.end >= size, self.append_info.newline
+            )
             replaced = _Replaced(data, unchanged, array("q", [0]), new_lines, newlines, append)
             return store.replace([after], block.entry, replaced)
 
