@@ -11,6 +11,7 @@ import pytest
 from pubcli.catalogue.changes import FieldChanges
 from pubcli.errors import InvalidInputError
 from pubcli.model import Publication
+from pubcli.store import build as build_module
 from pubcli.store import cache as cache_module
 from pubcli.store.cache import CachedStore
 from pubcli.store.memory import open_store
@@ -21,6 +22,12 @@ from tests.test_cache import add_as_planned, cached, edit_as_planned, everything
 
 def no_rebuild(*arguments: object) -> None:
     raise AssertionError("the cache was rebuilt")
+
+
+def forbid_rebuilds(patched: pytest.MonkeyPatch) -> None:
+    """Whichever way the cache would be built from the whole file, fail instead."""
+    patched.setattr(cache_module, "write_cache", no_rebuild)
+    patched.setattr(build_module, "build_cache", no_rebuild)
 
 
 def publication(id_: str, title: str) -> Publication:
@@ -46,7 +53,7 @@ def test_titles_edited_by_hand_in_entries_side_by_side_are_patched(
     path.write_text("".join(blocks), encoding="utf-8")
     queries = [Criteria(), Criteria(texts=("three",)), Criteria(texts=("entry",))]
     with monkeypatch.context() as patched:
-        patched.setattr(cache_module, "write_cache", no_rebuild)
+        forbid_rebuilds(patched)
         store = open_store(path, "c", directory)
         assert isinstance(store, CachedStore)
         assert everything(store, queries) == everything(fresh(path), queries)
@@ -83,7 +90,7 @@ def test_the_newline_of_an_add_follows_an_edit_of_an_entry_in_the_middle(
     directory = isolated / "cache"
     cached(path, directory)
     with monkeypatch.context() as patched:
-        patched.setattr(cache_module, "write_cache", no_rebuild)
+        forbid_rebuilds(patched)
         if after is None:
             edit_as_planned(path, directory, ["e4"], FieldChanges(no_summary=True))
         else:
