@@ -3,7 +3,9 @@ does, and what a write by the cache cannot record must cost a rebuild, never an 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import os
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,56 @@ def test_the_newline_of_an_add_follows_an_edit_of_an_entry_in_the_middle(
             assert isinstance(open_store(path, "c", directory), CachedStore)  # patched
         assert (b"\r\n" in path.read_bytes()) == (b"\r\n" in (after or b""))
         add_as_planned(path, directory, [publication("new", "New")])
+
+
+@pytest.mark.parametrize("write", ["edit", "remove"])
+@pytest.mark.parametrize("failing", ["new sections", "new sections and rename", "manifest"])
+def test_a_warm_write_whose_cache_cannot_be_recorded_leaves_no_cache_file(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, write: str, failing: str
+) -> None:
+    """The cache directory full while a warm edit or remove makes the cache's new
+    sections (with the catalogue's directory full too, or not), or writes the manifest
+    that makes them the cache's: whether the write stands or fails, the cache's files are
+    as they were (no new section left behind: the next write by the cache would be the
+    first to remove it), and the next query answers as a fresh parse does."""
+    from pubcli.errors import CatalogueError
+    from pubcli.store.updates import edit_publications, remove_publications
+
+    path = isolated / "cat.toml"
+    path.write_text("".join(entry(f"e{n}", f"Entry {n}") for n in range(300)), encoding="utf-8")
+    directory = isolated / "cache"
+    cached(path, directory)
+    cache_files = sorted(directory.rglob("*"))
+    full = OSError(28, "No space left on device")
+    real_create = cache_module._create_private
+    created: list[Path] = []
+
+    def create_private(file: Path) -> int:
+        descriptor = real_create(file)
+        created.append(file)
+        if (failing == "manifest") == (file.suffix == ".tmp") and len(created) > 2:
+            os.close(descriptor)
+            raise full  # the file is there, nothing in it
+        return descriptor
+
+    def failing_replace(*arguments: object) -> None:
+        raise full
+
+    with monkeypatch.context() as patched:
+        patched.setattr(cache_module, "_create_private", create_private)
+        if failing == "new sections and rename":
+            patched.setattr(cache_module.os, "replace", failing_replace)
+        with (
+            pytest.raises(CatalogueError, match="No space")
+            if "rename" in failing
+            else contextlib.nullcontext()
+        ):
+            if write == "edit":
+                edit_publications(path, "c", ["e150"], FieldChanges(title="New"), directory)
+            else:
+                remove_publications(path, "c", ["e150", "e299"], directory)
+        assert sorted(directory.rglob("*")) == cache_files
+    queries = [Criteria(), Criteria(texts=("new",))]
+    assert everything(open_store(path, "c", directory), queries) == everything(
+        fresh(path), queries
+    )

@@ -1584,49 +1584,68 @@ class CachedStore:
             **self._replaced_blocks(file),
             "publication_lines": file.publication_lines.tobytes(),
         }
-        old_generation, generation = manifest["generation"], _token()
-        for name in ("tail", "tail_starts"):
-            old = (old_generation, sections[name])
-            sections[name] = self._writer.extend_section(name, old, generation, data.pop(name))
-        if taken_changes:
-            # The large section is spliced: only what follows the first change is new.
-            old = (old_generation, sections["taken"])
-            sections["taken"] = self._writer.splice_section(
-                "taken", old, generation, sorted(taken_changes), taken
+        old_generation = manifest["generation"]
+        with self._new_generations() as (generation, order_generation):
+            for name in ("tail", "tail_starts"):
+                old = (old_generation, sections[name])
+                sections[name] = self._writer.extend_section(name, old, generation, data.pop(name))
+            if taken_changes:
+                # The large section is spliced: only what follows the first change is new.
+                old = (old_generation, sections["taken"])
+                sections["taken"] = self._writer.splice_section(
+                    "taken", old, generation, sorted(taken_changes), taken
+                )
+            sections.update(self._writer.write_sections(generation, data))
+            spliced = (
+                {"tail", "tail_starts", "taken"} if taken_changes else {"tail", "tail_starts"}
             )
-        sections.update(self._writer.write_sections(generation, data))
-        spliced = {"tail", "tail_starts", "taken"} if taken_changes else {"tail", "tail_starts"}
-        for name in sections.keys() - data.keys() - spliced:
-            sections[name] = self._writer.keep_section(
-                name, (old_generation, sections[name]), generation
+            for name in sections.keys() - data.keys() - spliced:
+                sections[name] = self._writer.keep_section(
+                    name, (old_generation, sections[name]), generation
+                )
+            manifest.update(
+                generation=generation,
+                sections=sections,
+                orders=self._writer.write_sections(
+                    order_generation, self._replaced_orders(new, first)
+                ),
+                order_generation=order_generation,
+                edited_records=edited,
+                newlines=file.newlines,
             )
-        order_generation = _token()
-        manifest.update(
-            generation=generation,
-            sections=sections,
-            orders=self._writer.write_sections(
-                order_generation, self._replaced_orders(new, first)
-            ),
-            order_generation=order_generation,
-            edited_records=edited,
-            newlines=file.newlines,
-        )
         if file.append is not None:
             manifest["append"] = file.append
         return PendingCache(manifest, (generation, order_generation))
+
+    @contextlib.contextmanager
+    def _new_generations(self) -> Iterator[tuple[str, str]]:
+        """The names of a new generation of sections and of one of permutations, whose
+        files are removed if making them fails: no manifest names them, and they would
+        stay until a write of the cache removed every other generation."""
+        generations = (_token(), _token())
+        try:
+            yield generations
+        except BaseException:
+            self._writer.remove_generations(generations)
+            raise
 
     def commit(
         self, pending: PendingCache, status: os.stat_result, read_started_ns: int, content_crc: int
     ) -> dict[str, Any]:
         """Make the ``pending`` generation the cache of the file now at ``status`` (read
-        from ``read_started_ns``, its CRC-32 ``content_crc``); return the new manifest."""
+        from ``read_started_ns``, its CRC-32 ``content_crc``); return the new manifest.
+        If it cannot, its files are removed (see ``_new_generations``)."""
         manifest = dict(
             pending.manifest,
             stamp=list(stamp_of(status)),
             content_crc=content_crc,
             racy=is_racy(status, max(read_started_ns, time.time_ns())),
         )
-        self._writer.write_manifest(manifest)
+        try:
+            self._writer.write_manifest(manifest)
+        except BaseException:
+            self.discard(pending)
+            raise
         self._writer.remove_other_generations(pending.generations)
         return manifest
 
@@ -1739,29 +1758,29 @@ class CachedStore:
             "removed": removed.tobytes(),
             **self._removed_blocks(removal, new_file, gone),
         }
-        old_generation, generation = manifest["generation"], _token()
-        sections.update(self._writer.write_sections(generation, data))
-        for name in sections.keys() - data.keys():
-            sections[name] = self._writer.keep_section(
-                name, (old_generation, sections[name]), generation
+        old_generation = manifest["generation"]
+        with self._new_generations() as (generation, order_generation):
+            sections.update(self._writer.write_sections(generation, data))
+            for name in sections.keys() - data.keys():
+                sections[name] = self._writer.keep_section(
+                    name, (old_generation, sections[name]), generation
+                )
+            manifest.update(
+                generation=generation,
+                sections=sections,
+                orders=self._writer.write_sections(order_generation, orders),
+                order_generation=order_generation,
+                facet_counts=facet_counts,
+                newlines=int(manifest["newlines"]) - sum(cut.count(b"\n") for cut in removal.cuts),
             )
-        order_generation = _token()
-        manifest.update(
-            generation=generation,
-            sections=sections,
-            orders=self._writer.write_sections(order_generation, orders),
-            order_generation=order_generation,
-            facet_counts=facet_counts,
-            newlines=int(manifest["newlines"]) - sum(cut.count(b"\n") for cut in removal.cuts),
-        )
-        old_size = self._array("block_starts", "q", None)[-1]
-        crlf_cut = any(b"\r\n" in cut for cut in removal.cuts)
-        if removal.ranges[-1][1] == old_size or crlf_cut:
-            # The file's end changed, or a CRLF went (cuts start and end lines: they
-            # make none): how a block is joined to it may change too.
-            manifest["append"] = _append_of_blocks(
-                new_file, None if crlf_cut else self.append_info.newline
-            )
+            old_size = self._array("block_starts", "q", None)[-1]
+            crlf_cut = any(b"\r\n" in cut for cut in removal.cuts)
+            if removal.ranges[-1][1] == old_size or crlf_cut:
+                # The file's end changed, or a CRLF went (cuts start and end lines: they
+                # make none): how a block is joined to it may change too.
+                manifest["append"] = _append_of_blocks(
+                    new_file, None if crlf_cut else self.append_info.newline
+                )
         return PendingCache(manifest, (generation, order_generation))
 
     def _first_spelling(self, facet: str, gone: frozenset[int], folded: str) -> str:
