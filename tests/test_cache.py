@@ -1487,6 +1487,7 @@ cold_block_strategy = st.one_of(
     ),
     st.sampled_from(["lf", "crlf", "no final newline"]),
     st.integers(1, 3),
+    st.sampled_from([1, 2, 7, 64, 1 << 20]),
     st.lists(criteria_strategy, min_size=1, max_size=2),
 )
 def test_a_cache_built_block_by_block_is_the_one_built_whole(
@@ -1495,18 +1496,21 @@ def test_a_cache_built_block_by_block_is_the_one_built_whole(
     blocks: list[tuple[str, str]],
     style: str,
     window: int,
+    read_size: int,
     queries: list[Criteria],
 ) -> None:
     """A catalogue made of blocks (invalid entries, ids and titles repeated across
     windows, multi-line arrays and strings, comments, top-level keys with problems, CRLF
-    or no final newline) built ``window`` blocks at a time gives the cache a whole parse
+    or no final newline) built ``window`` blocks at a time, read ``read_size`` bytes at a
+    time (a header or a CRLF cut between two reads), gives the cache a whole parse
     writes, byte for byte (manifest and every section), and answers as a fresh parse."""
     import tempfile
 
     path = Path(tempfile.mkdtemp(dir=isolated)) / "cat.toml"
     path.write_bytes(restyle(preamble + "".join(block + after for block, after in blocks), style))
     by_blocks, whole = path.parent / "by-blocks", path.parent / "whole"
-    store = build_by_blocks(path, by_blocks, window)
+    with mock.patch.object(build_module, "_READ", read_size):
+        store = build_by_blocks(path, by_blocks, window)
     cache_built_whole(path, whole)
     assert cache_contents(by_blocks) == cache_contents(whole)
     assert everything(store, queries) == everything(fresh(path), queries)
@@ -1543,16 +1547,20 @@ _ENTRY = '[[publications]]\nid = "a"\ntitle = "A"\ntype = "x"\ncomponents = ["b"
         pytest.param("x = \udcff\n" + _ENTRY, id="not UTF-8"),
     ],
 )
+@pytest.mark.parametrize("read_size", [1, 5, 1 << 20])
 def test_files_the_block_by_block_build_refuses_are_parsed_whole(
-    isolated: Path, text: str
+    isolated: Path, text: str, read_size: int
 ) -> None:
     """A file the build does not take (whose parts could parse otherwise than the whole,
-    or not at all) is refused before a cache is written, and the next call answers (or
-    fails) as a fresh parse of the whole file."""
+    or not at all) is refused before a cache is written, however it is cut between
+    reads, and the next call answers (or fails) as a fresh parse of the whole file."""
     path = isolated / "cat.toml"
     path.write_bytes(text.encode("utf-8", "surrogateescape"))
     directory = isolated / "cache"
-    with pytest.raises(build_module.NotStreamableError):
+    with (
+        mock.patch.object(build_module, "_READ", read_size),
+        pytest.raises(build_module.NotStreamableError),
+    ):
         build_by_blocks(path, directory, 1)
     assert list(directory.iterdir()) == []
     queries = [Criteria(), Criteria(texts=("a",))]
