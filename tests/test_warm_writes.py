@@ -153,3 +153,79 @@ def test_a_warm_write_whose_cache_cannot_be_recorded_leaves_no_cache_file(
     assert everything(open_store(path, "c", directory), queries) == everything(
         fresh(path), queries
     )
+
+
+def craft_title(directory: Path, old: bytes, new: bytes) -> None:
+    """Change a title in the cache's records, CRC-32s and all: a crafted cache, which only
+    what it holds can tell from a sound one."""
+    import json
+    import zlib
+
+    (manifest_path,) = directory.glob("*.json")
+    manifest = json.loads(manifest_path.read_bytes())
+    (records,) = directory.glob("*.records")
+    data = records.read_bytes()
+    assert data.count(old) == 1 and len(new) == len(old)  # the offsets stay right
+    data = data.replace(old, new)
+    records.unlink()
+    records.write_bytes(data)
+    records.chmod(0o600)
+    chunks = range(0, len(data), cache_module.CHUNK)
+    crcs = [zlib.crc32(data[at : at + cache_module.CHUNK]) for at in chunks]
+    manifest["sections"]["records"] = [len(data), crcs]
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "title", [b'"title":["Entr5"]', b'"title":{"a":"b"}', b'"title":123456789']
+)
+def test_a_crafted_record_is_no_cache_for_a_write_or_a_query(isolated: Path, title: bytes) -> None:
+    """A record of the cache whose title is not text (its CRC-32s right): the warm edit
+    that read it from the cache printed a thread's traceback (exit 0), and the next query
+    was an internal error. A record not of a publication's shape is no cache: each
+    answers as ``--no-cache`` does, with no traceback."""
+    from pubcli.catalogue.changes import plan_edit
+    from tests.conftest import run_process
+
+    path = isolated / "data" / "publications.toml"
+    path.parent.mkdir()
+    path.write_text(
+        "".join(entry(f"e{n}", f"Entry {n}", date="2020-01-01") for n in range(20)), "utf-8"
+    )
+    assert run_process(["list", "-f", "ids"], cwd=isolated).returncode == 0
+    craft_title(isolated / ".cache" / "pubcli", b'"title":"Entry 5"', title)
+    planned = plan_edit(path.read_bytes(), "c", ["e5"], FieldChanges(title="Five"))
+    edited = run_process(["edit", "e5", "--title", "Five"], cwd=isolated)
+    assert (edited.returncode, edited.stderr) == (0, b"edited e5\n")
+    assert path.read_bytes() == planned.new
+    craft_title(isolated / ".cache" / "pubcli", b'"title":"Entry 6"', title)
+    for arguments in (["list", "-f", "json"], ["show", "e6"], ["filter", "--text", "entry"]):
+        answer = run_process(arguments, cwd=isolated)
+        expected = run_process([*arguments, "--no-cache"], cwd=isolated)
+        assert (answer.returncode, answer.stdout, answer.stderr) == (
+            expected.returncode,
+            expected.stdout,
+            expected.stderr,
+        )
+
+
+def test_a_bug_while_the_cache_is_made_beside_a_write_is_reported_as_pubcli_reports_one(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What making the cache's new sections raises beyond what a cache that cannot serve
+    raises (a bug) reaches pubcli's one line for an internal error, as it did when the
+    cache was patched after the write (not a thread's traceback, and exit 0)."""
+    from pubcli.cli.main import main
+
+    path = isolated / "data" / "publications.toml"
+    path.parent.mkdir()
+    path.write_text("".join(entry(f"e{n}", f"Entry {n}") for n in range(20)), "utf-8")
+    assert main(["list", "-f", "ids"]) == 0
+
+    def bug(*arguments: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cache_module.CachedStore, "replace", bug)
+    capsys.readouterr()
+    assert main(["edit", "e5", "--title", "Five"]) == 3
+    assert capsys.readouterr().err.startswith("error: internal error (RuntimeError: a bug)")

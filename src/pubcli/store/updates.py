@@ -185,21 +185,30 @@ class _Proof:
 
 
 class _Background(Generic[T]):
-    """A function run in a thread; ``result`` waits for its value (None if it failed:
-    then the cache is not patched)."""
+    """A function run in a thread; ``result`` waits for its value (None if the cache
+    could not serve: then the cache is not patched), or raises what else it raised."""
 
     def __init__(self, function: Callable[[], T]) -> None:
         self._value: T | None = None
+        self._error: BaseException | None = None
         self._function = function
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        with contextlib.suppress(cache.CacheInvalidError, OSError, ValueError):
+        try:
             self._value = self._function()
+        except (cache.CacheInvalidError, OSError, ValueError):
+            pass
+        except BaseException as error:
+            # A bug: raised again by the caller, whose errors pubcli reports in one line
+            # (left to the thread, it would print a traceback, and pubcli exit 0).
+            self._error = error
 
     def result(self) -> T | None:
         self._thread.join()
+        if self._error is not None:
+            raise self._error
         return self._value
 
 
@@ -404,7 +413,7 @@ def _write_with_cache(
     finally:
         if proof is not None:
             proof.join()
-        content_crc, pending = crc_after.result(), prepared.result()
+        pending, content_crc = prepared.result(), crc_after.result()
         if pending is not None:
             with contextlib.suppress(*_RECORD_FAILURES):
                 if written is None or written.status is None or content_crc is None:
