@@ -4,28 +4,29 @@ with no cache then needing neither the whole file nor its whole parse in memory.
 
 Both write the same sections through ``CacheSections``, byte for byte.
 
-The block-by-block build takes a file made of ``[[publications]]`` blocks alone, as
-``cache._block_starts`` decides from the bytes: every line that starts with ``[``
-(after blanks) is such a header, unindented, and nothing precedes the first one but
-top-level keys. It parses what precedes the first header alone, then windows of
-whole blocks alone. Why a file that passes gives what its whole parse gives: each
-window starts where a header line starts, that is where the whole parse starts an
-expression too (by induction from the file's start) unless the line lies inside a
-multi-line string or array; then the part before the line ends inside that string or
-array, and does not parse. A part that parses ends where the whole parse, reading the
-same bytes from the same state, ends an expression as well. Inside a block nothing
-but a header reaches beyond the entry, and every header is a window's split point, so
-each window's entries are the whole parse's, and its header lines are theirs. Anything
-else (a part that does not parse, or parses to anything but its blocks' entries, bytes
-that are not UTF-8, a leading byte-order mark, a file that changed while read) means
-the whole parse, which reports every error as it always has.
+The block-by-block build takes a file made of ``[[publications]]`` blocks alone, by the
+rule ``cache._block_headers`` applies to the bytes (and ``cache._block_starts`` to a
+file parsed whole): every line that starts with ``[`` (after blanks) is such a header,
+unindented, and nothing precedes the first one but top-level keys. It parses what
+precedes the first header alone, then windows of whole blocks alone.
+
+Why a file that passes gives what its whole parse gives: each window starts where a
+header line starts, that is where the whole parse starts an expression too (by
+induction from the file's start) unless the line lies inside a multi-line string or
+array; then the part before the line ends inside that string or array, and does not
+parse. A part that parses ends where the whole parse, reading the same bytes from the
+same state, ends an expression as well. Inside a block nothing but a header reaches
+beyond the entry, and every header is a window's split point, so each window's entries
+are the whole parse's, and its header lines are theirs. Anything else (a part that
+does not parse, or parses to anything but its blocks' entries, bytes that are not
+UTF-8, a leading byte-order mark, a file that changed while read) means the whole
+parse, which reports every error as it always has.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sys
 import time
 import zlib
@@ -39,12 +40,12 @@ from pubcli import __version__
 from pubcli.catalogue.loader import stamp_of
 from pubcli.store.cache import (
     _BLOCK_GROUP,
-    _BLOCK_HEADER,
     _BOM_BYTES,
     CACHE_FORMAT,
     CachedStore,
     Described,
     _append_of_blocks,
+    _block_headers,
     _data_sections,
     _facet_counts,
     _groups,
@@ -70,10 +71,6 @@ if TYPE_CHECKING:
 WINDOW = 2000
 """How many blocks are parsed at a time: a few megabytes of text and of its parse."""
 _READ = 1 << 20
-_HEADER = _BLOCK_HEADER[1:]
-# A line that starts with "[" after blanks: a header, or what the build refuses.
-_BRACKET_LINE = re.compile(rb"\n([ \t]*)\[")
-_FIRST_BRACKET_LINE = re.compile(rb"([ \t]*)\[")
 _STREAMED = ("ids", "records", "record_starts", "dates", "facets")
 
 
@@ -263,9 +260,12 @@ class _Scan:
             pending += part
             end = len(pending) if ended else pending.rfind(b"\n") + 1
             if end > scanned - pending_at:
-                line = _headers(
+                found = _block_headers(
                     pending, scanned - pending_at, end, line, pending_at, starts, lines
                 )
+                if found is None:
+                    raise NotStreamableError("a line starting with [ that is not a header")
+                line = found
                 scanned = pending_at + end
             if preamble and (starts or ended):
                 if not starts:
@@ -283,34 +283,6 @@ class _Scan:
                 del starts[:count], lines[:count]
             if ended:
                 return
-
-
-def _headers(
-    data: bytes,
-    start: int,
-    end: int,
-    line: int,
-    offset: int,
-    starts: list[int],
-    lines: list[int],
-) -> int:
-    """Append to ``starts`` the file offset of each header among the whole lines
-    ``data[start:end]`` (``data`` starts at ``offset`` in the file, ``start`` is a line
-    start on ``line``) and to ``lines`` its line, refusing any other line that starts
-    with ``[``; return the line at ``end``."""
-    found = [(match.start() + 1, match) for match in _BRACKET_LINE.finditer(data, start, end)]
-    first = _FIRST_BRACKET_LINE.match(data, start, end)
-    if first:
-        found.insert(0, (start, first))
-    counted = start
-    for at, match in found:
-        if match.group(1) or not data.startswith(_HEADER, at):
-            raise NotStreamableError("a line starting with [ that is not a header")
-        line += data.count(b"\n", counted, at)
-        counted = at
-        starts.append(offset + at)
-        lines.append(line)
-    return line + data.count(b"\n", counted, end)
 
 
 def build_cache(

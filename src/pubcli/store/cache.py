@@ -584,31 +584,48 @@ _BOM_BYTES = "\ufeff".encode()
 
 def _block_starts(content: bytes, entry_count: int) -> array[int] | None:
     """Where each entry's block starts (its ``[[publications]]`` line), or None unless
-    the file is made of such blocks alone: every line that starts with ``[`` (after
-    blanks) is a header so spelt, one per entry, so that no such line can be inside a
-    string and each block holds one entry and nothing else of the document.
+    the file is made of such blocks alone (``_block_headers``), one per entry.
 
     This is not a parser: it finds where the parsed entries are, or says it cannot.
     """
     body = len(_BOM_BYTES) if content.startswith(_BOM_BYTES) else 0
+    starts: list[int] = []
     if not entry_count or content.count(b"\n[") + (content[body : body + 1] == b"[") != (
         entry_count
     ):
         return None
-    for blank in (b"\n ", b"\n\t"):
-        at = content.find(blank)
-        while at >= 0:
-            if _INDENTED_BRACKET.match(content, at + 1):
-                return None
-            at = content.find(blank, at + 1)
-    if _INDENTED_BRACKET.match(content, body) and content[body : body + 1] in (b" ", b"\t"):
+    if _block_headers(content, body, len(content), 1, 0, starts, []) is None:
         return None
-    starts = array("q", [body] if content.startswith(_BLOCK_HEADER[1:], body) else [])
-    at = content.find(_BLOCK_HEADER)
-    while at >= 0:
-        starts.append(at + 1)
-        at = content.find(_BLOCK_HEADER, at + 1)
-    return starts if len(starts) == entry_count else None
+    return array("q", starts) if len(starts) == entry_count else None
+
+
+_BRACKET_LINE = re.compile(rb"\n([ \t]*)\[")
+_FIRST_BRACKET_LINE = re.compile(rb"([ \t]*)\[")
+
+
+def _block_headers(
+    data: bytes, start: int, end: int, line: int, offset: int, starts: list[int], lines: list[int]
+) -> int | None:
+    """The rule of a file made of ``[[publications]]`` blocks alone, applied to the whole
+    lines ``data[start:end]`` (``start`` is a line start, on ``line``; ``data`` starts at
+    ``offset`` in the file): every line that starts with ``[`` (after blanks) is such a
+    header, unindented, so that no such line can be inside a string and each block
+    holds one entry and nothing else of the document. Appends each header's offset in
+    the file to ``starts`` and its line to ``lines``, and returns the line at ``end``;
+    None when a line breaks the rule."""
+    found = [(match.start() + 1, match) for match in _BRACKET_LINE.finditer(data, start, end)]
+    first = _FIRST_BRACKET_LINE.match(data, start, end)
+    if first:
+        found.insert(0, (start, first))
+    counted = start
+    for at, match in found:
+        if match.group(1) or not data.startswith(_BLOCK_HEADER[1:], at):
+            return None
+        line += data.count(b"\n", counted, at)
+        counted = at
+        starts.append(offset + at)
+        lines.append(line)
+    return line + data.count(b"\n", counted, end)
 
 
 def _block_layout(content: bytes, entry_count: int) -> dict[str, bytes] | None:
