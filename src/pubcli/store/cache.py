@@ -2364,10 +2364,12 @@ class CacheForWrite:
     """The cache of a catalogue, opened by a writer that holds the catalogue's lock.
 
     Everything a write needs from the cache: what the file's entries take from new
-    ones (``taken``), how to join a block to the file (``append_info``), a proof that
-    the file is the one the cache describes (``prove``), and ``record_append`` once the
-    new file is in place. Any method may raise ``CacheInvalidError``: then write
-    without the cache.
+    ones (``taken``), how to join a block to the file (``append_info``), where an
+    entry's block is (``block_of``, ``removal``), a proof that the file is the one the
+    cache describes (``prove``), and the cache of the new file: ``record_append`` once
+    it is in place, or for an edit or a remove, ``prepare_edit`` or ``prepare_remove``
+    while it is written, then ``record`` (or ``discard`` if it is not). Any method may
+    raise ``CacheInvalidError``: then write without the cache.
     """
 
     def __init__(self, store: CachedStore, real_path: Path, status: os.stat_result) -> None:
@@ -2400,7 +2402,7 @@ class CacheForWrite:
         what the cache describes, by CRC-32 through a memory map."""
         if _descriptor_crc(descriptor, self._status.st_size) != self._store.content_crc:
             raise CacheInvalidError("the catalogue changed within its mtime")
-        # Not settled here: record_append follows at once.
+        # Not settled here: the write records the new file (a new manifest) at once.
 
     def record_append(
         self,
