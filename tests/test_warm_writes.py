@@ -19,7 +19,14 @@ from pubcli.store.cache import CachedStore
 from pubcli.store.memory import open_store
 from pubcli.store.query import Criteria
 from tests.conftest import entry
-from tests.test_cache import add_as_planned, cached, edit_as_planned, everything, fresh
+from tests.test_cache import (
+    add_as_planned,
+    cached,
+    edit_as_planned,
+    everything,
+    fresh,
+    remove_as_planned,
+)
 
 
 def no_rebuild(*arguments: object) -> None:
@@ -229,3 +236,35 @@ def test_a_bug_while_the_cache_is_made_beside_a_write_is_reported_as_pubcli_repo
     capsys.readouterr()
     assert main(["edit", "e5", "--title", "Five"]) == 3
     assert capsys.readouterr().err.startswith("error: internal error (RuntimeError: a bug)")
+
+
+def test_an_entry_removed_and_added_again_is_edited_by_the_cache(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry removed by mistake and added again as it was (its id, title and date):
+    the taken section holds its line twice (the removed entry's is kept, listed apart),
+    and an edit of it, or a hand edit, is recorded by the cache, not left to a rebuild;
+    the old title is free again, the new one taken."""
+    path = isolated / "cat.toml"
+    path.write_text(
+        "".join(entry(f"e{n}", f"Entry {n}", date="2020-01-01") for n in range(30)), "utf-8"
+    )
+    directory = isolated / "cache"
+    cached(path, directory)
+    queries = [Criteria(), Criteria(texts=("five",))]
+    with monkeypatch.context() as patched:
+        forbid_rebuilds(patched)
+        remove_as_planned(path, directory, ["e5"])
+        add_as_planned(path, directory, [publication("e5", "Entry 5")])
+        edit_as_planned(path, directory, ["e5"], FieldChanges(title="Entry five"))
+        store = open_store(path, "c", directory)
+        assert everything(store, queries) == everything(fresh(path), queries)
+        add_as_planned(path, directory, [publication("n1", "Entry 5")])
+        with pytest.raises(InvalidInputError):
+            add_as_planned(path, directory, [publication("n2", "entry FIVE")])
+        remove_as_planned(path, directory, ["n1"])
+        add_as_planned(path, directory, [publication("n1", "Entry 5")])
+        path.write_bytes(path.read_bytes().replace(b'"Entry 5"', b'"Entry 5 by hand"'))
+        store = open_store(path, "c", directory)
+        assert everything(store, queries) == everything(fresh(path), queries)
+        add_as_planned(path, directory, [publication("n3", "Entry 5")])

@@ -920,12 +920,15 @@ class _MappedSection:
             yield bytes(self.read(start, end))
             at = data.find(needle, end)
 
-    def only_place(self, needle: bytes) -> int:
-        """Where ``needle`` occurs, when it occurs exactly once (every chunk checked)."""
+    def last_place(self, needle: bytes, times: int) -> int:
+        """Where ``needle`` occurs last, when it occurs exactly ``times`` times (every
+        chunk checked)."""
         self.read(0, self.length)
-        at = self._data.find(needle)
-        if at < 0 or self._data.find(needle, at + 1) >= 0:
-            raise CacheInvalidError(f"section {self._name} does not hold a line once")
+        at, found = -1, 0
+        while (next_at := self._data.find(needle, at + 1)) >= 0:
+            at, found = next_at, found + 1
+        if found != times:
+            raise CacheInvalidError(f"section {self._name} does not hold a line {times} times")
         return at
 
     def read(self, start: int, end: int) -> memoryview:
@@ -1595,7 +1598,7 @@ class CachedStore:
         record_parts = [self._bytes("edited_records") if "edited_records" in sections else b""]
         position = len(record_parts[0])
         dates = array("i", self._array("dates", "i"))
-        taken = self._mapped("taken")
+        taken, taken_removed = self._mapped("taken"), self._taken_removed()
         taken_changes = []
         olds = [self._publication(index) for index in indices]
         for index, before, after in zip(indices, olds, new, strict=True):
@@ -1607,7 +1610,9 @@ class CachedStore:
             old_line = ("\n" + _taken_line(before.id, title_date_key(before))).encode("ascii")
             new_line = ("\n" + _taken_line(after.id, title_date_key(after))).encode("ascii")
             if new_line != old_line:
-                at = taken.only_place(old_line)
+                # Lines of entries removed since are kept, each before an equal one
+                # added again (see taken_pairs): the entry's own is the last.
+                at = taken.last_place(old_line, taken_removed[old_line[1:-1]] + 1)
                 # The line alone, not the newlines around it: those of entries side by
                 # side are shared, and the changes to splice must not overlap.
                 taken_changes.append((at + 1, at + len(old_line) - 1, new_line[1:-1]))
