@@ -268,3 +268,45 @@ def test_an_entry_removed_and_added_again_is_edited_by_the_cache(
         store = open_store(path, "c", directory)
         assert everything(store, queries) == everything(fresh(path), queries)
         add_as_planned(path, directory, [publication("n3", "Entry 5")])
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        ["edit", "e5", "--title", "Five"],
+        ["remove", "e5", "--yes"],
+        ["add", "--id", "new", "--title", "New", "--type", "Statement", "--component", "ICE"],
+    ],
+)
+def test_a_bug_in_the_proof_of_a_racy_cache_writes_nothing(
+    isolated: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    write: list[str],
+) -> None:
+    """A cache too recent to be trusted by the file's stamp is proved by CRC-32 while the
+    file is copied; a proof that fails otherwise than by a mismatch (a bug) proves
+    nothing: the write stops before the rename with pubcli's one line for an internal
+    error, the file as it was (it went on, on the unproved cache's word, exit 0)."""
+    import json
+
+    from pubcli.cli.main import main
+
+    path = isolated / "data" / "publications.toml"
+    path.parent.mkdir()
+    path.write_text("".join(entry(f"e{n}", f"Entry {n}") for n in range(20)), "utf-8")
+    assert main(["list", "-f", "ids"]) == 0
+    (manifest_path,) = (isolated / ".cache" / "pubcli").glob("*.json")
+    manifest = json.loads(manifest_path.read_bytes())
+    manifest_path.write_text(json.dumps({**manifest, "racy": True}), "utf-8")
+    before = path.read_bytes()
+
+    def bug(*arguments: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cache_module.CacheForWrite, "prove_file", bug)
+    capsys.readouterr()
+    assert main(write) == 3
+    assert capsys.readouterr().err.startswith("error: internal error (RuntimeError: a bug)")
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["publications.toml"]

@@ -160,30 +160,6 @@ def _add_with_cache(
     return Added(list(new), notes, list(written.warnings))
 
 
-class _Proof:
-    """``CacheForWrite.prove_file`` run in a thread; ``confirm`` waits for its verdict."""
-
-    def __init__(self, cached: cache.CacheForWrite, source: BinaryIO) -> None:
-        self._failed = False
-        self._thread = threading.Thread(target=self._prove, args=(cached, source), daemon=True)
-        self._thread.start()
-
-    def _prove(self, cached: cache.CacheForWrite, source: BinaryIO) -> None:
-        try:
-            cached.prove_file(source.fileno())
-        except (cache.CacheInvalidError, OSError, ValueError):
-            self._failed = True
-
-    def join(self) -> None:
-        self._thread.join()
-
-    def confirm(self) -> None:
-        """Raise ``ChangedMeanwhile`` (before the rename) unless the proof held."""
-        self.join()
-        if self._failed:
-            raise writer.ChangedMeanwhile
-
-
 class _Background(Generic[T]):
     """A function run in a thread; ``result`` waits for its value (None if the cache
     could not serve: then the cache is not patched), or raises what else it raised."""
@@ -205,11 +181,34 @@ class _Background(Generic[T]):
             # (left to the thread, it would print a traceback, and pubcli exit 0).
             self._error = error
 
-    def result(self) -> T | None:
+    def join(self) -> None:
         self._thread.join()
+
+    def result(self) -> T | None:
+        self.join()
         if self._error is not None:
             raise self._error
         return self._value
+
+
+class _Proof:
+    """``CacheForWrite.prove_file`` run in a thread; ``confirm`` waits for its verdict."""
+
+    def __init__(self, cached: cache.CacheForWrite, source: BinaryIO) -> None:
+        def proved() -> bool:
+            cached.prove_file(source.fileno())
+            return True
+
+        # Held only once proved: a proof that failed otherwise (a bug) proves nothing.
+        self._verdict = _Background(proved)
+
+    def join(self) -> None:
+        self._verdict.join()
+
+    def confirm(self) -> None:
+        """Raise ``ChangedMeanwhile`` (before the rename) unless the proof held."""
+        if not self._verdict.result():
+            raise writer.ChangedMeanwhile
 
 
 def _cache_after_write(
