@@ -58,7 +58,7 @@ from pubcli.store.cache import (
     _Writer,
     is_racy,
 )
-from pubcli.store.query import SORT_KEYS, order_key
+from pubcli.store.query import SORT_KEYS, order_prefix, order_tie
 from pubcli.store.stats import Count
 from pubcli.store.text_index import INDEX_SECTIONS, IndexBuilder
 
@@ -139,12 +139,7 @@ class CacheSections:
         sections.update((name, files[name].described()) for name in INDEX_SECTIONS)
         self._index = IndexBuilder()
         sections.update(self._writer.write_sections(self.generation, block_sections))
-        orders = {}
-        for key in SORT_KEYS:
-            name = f"order-{key}"
-            orders.update(
-                self._writer.write_sections(self.order_generation, {name: self._order(key)})
-            )
+        orders = self._writer.write_sections(self.order_generation, self._orders())
         count = len(self._ids)
         return {
             "count": count,
@@ -156,12 +151,20 @@ class CacheSections:
             "facet_counts": self._facet_counts,
         }
 
-    def _order(self, key: str) -> bytes:
-        """The permutation of the publications in the sort order ``key`` (``query.order_key``)."""
-        keys = list(
-            map(partial(order_key, key), self._dates, self._titles, self._ids, self._types)
-        )
-        return array("i", sorted(range(len(keys)), key=keys.__getitem__)).tobytes()
+    def _orders(self) -> dict[str, bytes]:
+        """The publications' permutation in each sort order (``query.order_key``): in the
+        order of their ties, then of what precedes the tie in each order. ``sorted`` is
+        stable, so what the prefixes leave equal stays in the order of the tie, and the
+        tie's own equals in file order, as in a sort by the whole key."""
+        ties = list(map(order_tie, self._titles, self._ids))
+        by_tie = sorted(range(len(ties)), key=ties.__getitem__)
+        del ties
+        orders = {}
+        for key in SORT_KEYS:
+            prefix_of = partial(order_prefix, key)
+            prefixes = list(map(prefix_of, self._dates, self._ids, self._types))
+            orders[f"order-{key}"] = array("i", sorted(by_tie, key=prefixes.__getitem__)).tobytes()
+        return orders
 
     def abandon(self) -> None:
         """Close and remove what was written (a build given up half-way)."""

@@ -160,14 +160,24 @@ def order_key(
 ) -> SortKeyValue:
     """Where a publication goes in the sort order ``key``: by date newest first (undated
     last), or by a text field ascending; ties broken by title, then id, ignoring case."""
-    tie = (title.casefold(), id_.casefold())
+    return (*order_prefix(key, date, id_, type_), *order_tie(title, id_))
+
+
+def order_prefix(key: str, date: datetime.date | None, id_: str, type_: str) -> SortKeyValue:
+    """What places a publication in the sort order ``key`` before ties (``order_key``)."""
     if key == "date":
-        return (date is None, -date.toordinal() if date else 0, *tie)
+        return (date is None, -date.toordinal() if date else 0)
     if key == "title":
-        return tie
+        return ()
     if key == "id":
-        return (id_.casefold(), *tie)
-    return (type_.casefold(), *tie)
+        return (id_.casefold(),)
+    return (type_.casefold(),)
+
+
+def order_tie(title: str, id_: str) -> SortKeyValue:
+    """What breaks ties in every sort order (``order_key``): the title, then the id,
+    ignoring case."""
+    return (title.casefold(), id_.casefold())
 
 
 def _known_sort_key(key: str) -> str:
