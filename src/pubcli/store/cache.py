@@ -2504,6 +2504,7 @@ class CacheForWrite:
             cuts.append(read_from_start[: end - start])
         return Removal(slots, ranges, cuts, [by_slot[slot].publication for slot in slots])
 
+    @_no_cache_on_failure
     def crc_after(self, replacements: Sequence[tuple[int, int, bytes]], descriptor: int) -> int:
         """The CRC-32 of the file (open at ``descriptor``, as the cache was opened for)
         once each ``(start, end, new)`` of ``replacements`` (in file order) has replaced
@@ -2514,7 +2515,6 @@ class CacheForWrite:
         size = self._status.st_size
         if not size:
             raise CacheInvalidError("the catalogue is empty")
-        crc, kept = 0, 0
         with (
             mmap.mmap(descriptor, size, access=mmap.ACCESS_READ) as data,
             memoryview(data) as view,
@@ -2522,6 +2522,7 @@ class CacheForWrite:
             if len(replacements) == 1:  # from the file's CRC-32: half the hashing or less
                 start, end, new = replacements[0]
                 return crc32_replaced(view, start, end, new, self._store.content_crc)
+            crc, kept = 0, 0
             for start, end, new in replacements:
                 crc = zlib.crc32(new, zlib.crc32(view[kept:start], crc))
                 kept = end

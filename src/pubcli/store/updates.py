@@ -36,7 +36,7 @@ from pubcli.store.memory import MemoryStore
 ATTEMPTS = 5
 """How many times add reads the file again when it changed under a write."""
 
-T = TypeVar("T")
+_Value = TypeVar("_Value")
 
 _RECORD_FAILURES = (OSError, ValueError, KeyError, TypeError, cache.CacheInvalidError)
 """What recording a write in the cache may raise: the write stands, and a cache that
@@ -160,12 +160,12 @@ def _add_with_cache(
     return Added(list(new), notes, list(written.warnings))
 
 
-class _Background(Generic[T]):
+class _Background(Generic[_Value]):
     """A function run in a thread; ``result`` waits for its value (None if the cache
     could not serve: then the cache is not patched), or raises what else it raised."""
 
-    def __init__(self, function: Callable[[], T]) -> None:
-        self._value: T | None = None
+    def __init__(self, function: Callable[[], _Value]) -> None:
+        self._value: _Value | None = None
         self._error: BaseException | None = None
         self._function = function
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -184,7 +184,7 @@ class _Background(Generic[T]):
     def join(self) -> None:
         self._thread.join()
 
-    def result(self) -> T | None:
+    def result(self) -> _Value | None:
         self.join()
         if self._error is not None:
             raise self._error
