@@ -317,7 +317,7 @@ class EntryChecker:
     and valid entries with the same title and date (both kept, the later one reported).
 
     What it remembers of earlier entries makes the verdicts of a file checked in parts
-    those of the file checked whole (``check_entries``)."""
+    (the cold build's windows of blocks) those of the file checked whole."""
 
     def __init__(self) -> None:
         self._first_line_of_id: dict[str, int] = {}
@@ -343,12 +343,6 @@ class EntryChecker:
             else:
                 problems.append((f"same title and date as '{one_line(earlier_id)}'", False))
         return Verdict(publication, problems)
-
-
-def check_entries(entries: Sequence[Mapping[str, Any]], lines: Sequence[int]) -> list[Verdict]:
-    """Check every entry of a file (``lines``: where each is): see ``EntryChecker``."""
-    checker = EntryChecker()
-    return [checker.check(raw, line) for raw, line in zip(entries, lines, strict=True)]
 
 
 def _url_key(url: str) -> str:
