@@ -412,12 +412,7 @@ class _Writer:
         description) followed by ``extra``. The old bytes are copied, not trusted: a
         reader checks them against the CRCs carried over."""
         old_generation, (length, crcs) = old
-        with open(_open_private(self.section_path(old_generation, name)), "rb") as source:
-            if os.fstat(source.fileno()).st_size != length:
-                raise CacheInvalidError(f"section {name} has the wrong length")
-            with open(_create_private(self.section_path(generation, name)), "wb") as target:
-                _copy(source, target, length)
-                target.write(extra)
+        self._write_after_copy(name, old_generation, length, generation, length, extra)
         filled = length % CHUNK
         kept = crcs[:-1] if filled else crcs
         return [length + len(extra), kept + _chunk_crcs(extra, crcs[-1] if filled else 0, filled)]
@@ -446,13 +441,20 @@ class _Writer:
             position = end
         parts.append(mapped.read(position, length))
         rest = b"".join(parts)
+        self._write_after_copy(name, old_generation, length, generation, kept, rest)
+        return [kept + len(rest), crcs[: kept // CHUNK] + _chunk_crcs(rest)]
+
+    def _write_after_copy(
+        self, name: str, old_generation: str, length: int, generation: str, kept: int, rest: bytes
+    ) -> None:
+        """Write section ``name`` of ``generation``: the first ``kept`` bytes of that of
+        ``old_generation`` (``length`` bytes long), copied in the kernel, then ``rest``."""
         with open(_open_private(self.section_path(old_generation, name)), "rb") as source:
             if os.fstat(source.fileno()).st_size != length:
                 raise CacheInvalidError(f"section {name} has the wrong length")
             with open(_create_private(self.section_path(generation, name)), "wb") as target:
                 _copy(source, target, kept)
                 target.write(rest)
-        return [kept + len(rest), crcs[: kept // CHUNK] + _chunk_crcs(rest)]
 
     def keep_section(self, name: str, old: tuple[str, Described], generation: str) -> Described:
         """Give section ``name`` of ``old`` to ``generation`` unchanged: a second name for

@@ -12,7 +12,7 @@ import os
 import threading
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Generic, NamedTuple, TypeVar
 
@@ -141,17 +141,8 @@ def _add_with_cache(
         headers.append(at)
         at += len(block) + len(info.newline)
     writer.check_block(appended, display, new)
-    with writer.open_source(target) as source:
-        # A file changed within a tick of being cached is proved by CRC-32 (through a
-        # map of the same open file) while the kernel copies it: one open, no wait.
-        proof = _Proof(cached, source) if cached.needs_proof else None
-        try:
-            written = writer.append_copy(
-                target, source, status, appended, before_rename=proof.confirm if proof else None
-            )
-        finally:
-            if proof is not None:
-                proof.join()
+    with writer.open_source(target) as source, _proof_while_copying(cached, source) as proof:
+        written = writer.append_copy(target, source, status, appended, before_rename=proof)
     if written is None:
         return None
     if written.status is not None:
@@ -209,6 +200,21 @@ class _Proof:
         """Raise ``ChangedMeanwhile`` (before the rename) unless the proof held."""
         if not self._verdict.result():
             raise writer.ChangedMeanwhile
+
+
+@contextlib.contextmanager
+def _proof_while_copying(
+    cached: cache.CacheForWrite, source: BinaryIO
+) -> Iterator[Callable[[], None] | None]:
+    """A file changed within a tick of being cached is proved by CRC-32 (through a map of
+    the same open file) while the kernel copies it, one open and no wait: what to call
+    before the rename (None when the cache's stamp is proof enough)."""
+    proof = _Proof(cached, source) if cached.needs_proof else None
+    try:
+        yield proof.confirm if proof else None
+    finally:
+        if proof is not None:
+            proof.join()
 
 
 def _cache_after_write(
@@ -401,17 +407,15 @@ def _write_with_cache(
     proved by CRC-32 (as add does), the CRC-32 of what is written computed, and the
     cache's new sections made (``prepare``: the new bytes are the old ones and the
     replacements); once the new file is in place they become the cache's."""
-    proof = _Proof(cached, source) if cached.needs_proof else None
     crc_after = _Background(lambda: cached.crc_after(replacements, source.fileno()))
     prepared = _Background(prepare)
     written = None
     try:
-        written = writer.replace_ranges_copy(
-            target, source, status, replacements, before_rename=proof.confirm if proof else None
-        )
+        with _proof_while_copying(cached, source) as proof:
+            written = writer.replace_ranges_copy(
+                target, source, status, replacements, before_rename=proof
+            )
     finally:
-        if proof is not None:
-            proof.join()
         pending, content_crc = prepared.result(), crc_after.result()
         if pending is not None:
             with contextlib.suppress(*_RECORD_FAILURES):
