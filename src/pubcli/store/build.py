@@ -390,7 +390,8 @@ def _build(
         status,
         content_crc=scan.crc,
         newlines=scan.newlines,
-        racy=is_racy(status, max(started, time.time_ns())),
+        # What was read, from ``started`` on, may hold a change that left the stamp.
+        racy=is_racy(status, started),
         built=built,
         problems=problems,
         append=_append_of_blocks(scan.last, "\r\n" if scan.crlf else "\n"),

@@ -564,7 +564,8 @@ def write_cache(
             status,
             content_crc=zlib.crc32(content),
             newlines=content.count(b"\n"),
-            racy=is_racy(status, max(read_started_ns, time.time_ns())),
+            # A change since the read started may have left the stamp as it was.
+            racy=is_racy(status, read_started_ns),
             built=built,
             problems=catalogue.problems,
             append=[info.appendable, info.newline, info.separator],

@@ -1,0 +1,64 @@
+"""The cold path's cache build (store/build.py, cache.write_cache) against a file that may
+change while it is read."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import types
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pubcli.store import build as build_module
+from pubcli.store import cache as cache_module
+
+_SLOW_NS = 10 * 10**9
+"""A build that takes longer than any timestamp tick."""
+
+
+def slow_clock(start: int) -> types.SimpleNamespace:
+    """A ``time`` module whose clock reads ``start`` first, then ``_SLOW_NS`` later."""
+    readings: Iterator[int] = iter([start])
+    return types.SimpleNamespace(time_ns=lambda: next(readings, start + _SLOW_NS))
+
+
+@pytest.fixture
+def fresh_file(isolated: Path) -> tuple[Path, os.stat_result, int]:
+    """A catalogue written just now, its status, and when reading it starts."""
+    path = isolated / "cat.toml"
+    path.write_text('[[publications]]\nid = "a"\ntitle = "A"\ntype = "x"\n', encoding="utf-8")
+    return path, os.stat(path), time.time_ns()
+
+
+def test_a_cache_built_block_by_block_from_a_file_just_written_is_racy(
+    isolated: Path, fresh_file: tuple[Path, os.stat_result, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file changed within its timestamp's tick while the build reads it keeps its
+    stamp: however long the build takes, its cache is racy (proved by content before it
+    is trusted), as the file's mtime is within a tick of when the reading started."""
+    path, status, started = fresh_file
+    monkeypatch.setattr(build_module, "time", slow_clock(started))
+    with open(path, "rb") as file:
+        store = build_module.build_cache(isolated / "cache", path, status, "c", file)
+    assert store.racy
+
+
+def test_a_cache_written_from_a_file_just_read_is_racy(
+    isolated: Path, fresh_file: tuple[Path, os.stat_result, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole parse's cache follows the same rule, however long the parse takes."""
+    from pubcli.catalogue.loader import check_document, decode, parse_toml
+
+    path, status, started = fresh_file
+    data = path.read_bytes()
+    text = decode(data, "c")
+    document = parse_toml(text, "c")
+    catalogue = check_document(document, text, "c")
+    directory = isolated / "cache"
+    monkeypatch.setattr(cache_module, "time", slow_clock(started + _SLOW_NS))
+    cache_module.write_cache(directory, path, status, data, started, text, document, catalogue)
+    (manifest,) = directory.glob("*.json")
+    assert json.loads(manifest.read_bytes())["racy"] is True
