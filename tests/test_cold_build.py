@@ -29,7 +29,10 @@ def slow_clock(start: int) -> types.SimpleNamespace:
 def fresh_file(isolated: Path) -> tuple[Path, os.stat_result, int]:
     """A catalogue written just now, its status, and when reading it starts."""
     path = isolated / "cat.toml"
-    path.write_text('[[publications]]\nid = "a"\ntitle = "A"\ntype = "x"\n', encoding="utf-8")
+    path.write_text(
+        '[[publications]]\nid = "a"\ntitle = "A"\ntype = "x"\ncomponents = ["c"]\n',
+        encoding="utf-8",
+    )
     return path, os.stat(path), time.time_ns()
 
 
@@ -62,3 +65,41 @@ def test_a_cache_written_from_a_file_just_read_is_racy(
     cache_module.write_cache(directory, path, status, data, started, text, document, catalogue)
     (manifest,) = directory.glob("*.json")
     assert json.loads(manifest.read_bytes())["racy"] is True
+
+
+def test_a_catalogue_symlink_moved_while_opened_is_not_cached_as_its_old_target(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A catalogue path that is a symlink, pointed at another file of the same size
+    between the call's look at its target and its opening: what was read is not cached
+    as the old target's, whose next query answers with its own entries."""
+    from pubcli.catalogue import loader
+    from pubcli.store.memory import open_store
+
+    old, new = isolated / "old.toml", isolated / "new.toml"
+    old.write_text(
+        '[[publications]]\nid = "a"\ntitle = "A"\ntype = "x"\ncomponents = ["c"]\n',
+        encoding="utf-8",
+    )
+    new.write_text(
+        '[[publications]]\nid = "b"\ntitle = "B"\ntype = "x"\ncomponents = ["c"]\n',
+        encoding="utf-8",
+    )
+    path = isolated / "cat.toml"
+    path.symlink_to(old)
+    directory = isolated / "cache"
+    opened = loader.open_regular
+
+    def open_moved(*arguments: object) -> object:
+        path.unlink()
+        path.symlink_to(new)
+        return opened(*arguments)  # type: ignore[arg-type]
+
+    # Files written long ago: their caches are trusted by stamp alone.
+    monkeypatch.setattr(cache_module, "RACY_WINDOW_NS", 0)
+    monkeypatch.setattr(cache_module, "COARSE_TICK_NS", 0)
+    with monkeypatch.context() as patched:
+        patched.setattr(loader, "open_regular", open_moved)
+        open_store(path, "c", directory)
+    assert open_store(new, "c", directory).all_ids() == ["b"]
+    assert open_store(old, "c", directory).all_ids() == ["a"]

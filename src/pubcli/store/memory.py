@@ -161,7 +161,10 @@ def open_store(
                 pass
     started = time.time_ns()
     with open_regular(path, display) as file:  # the only time the call opens the file
-        if trust_cache:
+        # The file opened may not be the one looked at (a symlink moved between): what
+        # is read from it is then answered from, not cached.
+        opened = stamp_of(os.fstat(file.fileno())) == stamp_of(status)
+        if trust_cache and opened:
             # No cache: built block by block from the file (memory bounded), then
             # answered from. A file this build does not take, or a cache that cannot be
             # written, is read again from its start and parsed whole, which reports
@@ -177,7 +180,7 @@ def open_store(
     document = parse_toml(text, display)
     catalogue = check_document(document, text, display)
     with contextlib.suppress(OSError, ValueError):
-        if stamp_of(os.stat(real_path)) == stamp_of(status):
+        if opened and stamp_of(os.stat(real_path)) == stamp_of(status):
             cache.write_cache(
                 cache_directory, real_path, status, data, started, text, document, catalogue
             )
