@@ -286,6 +286,20 @@ def taplo_is_happy(path: Path) -> bool:
     return result.returncode == 0
 
 
+@pytest.mark.parametrize("summary", ["\n\\", "two\nlines \\", "one line \\", "\\\n\\"])
+def test_a_summary_ending_with_a_backslash_is_stable_under_taplo(
+    make_catalogue: Callable[..., Path], summary: str
+) -> None:
+    """taplo misreads a multi-line string that ends with an escaped backslash (``\\\"""``,
+    valid TOML): add writes such a summary on one line, which taplo reads, and it reads
+    back as it was."""
+    path = make_catalogue("schema_version = 1\n\n" + entry("existing-zz-9", "Existing"))
+    new = Publication(id="new", title="New", type="x", components=("ICE",), summary=summary)
+    add_publications(path, "c", [new])
+    assert taplo_is_happy(path), path.read_text(encoding="utf-8")
+    assert load_catalogue(path, "c").publications[1:] == [new]
+
+
 def test_the_shipped_catalogue_is_stable_under_taplo() -> None:
     """The catalogue shipped is written in taplo's default style."""
     assert taplo_is_happy(SHIPPED_CATALOGUE)

@@ -103,7 +103,10 @@ def render_table(table: dict[str, Any]) -> str:
                 line = f"{key} = [\n" + "".join(f"{ARRAY_INDENT}{i},\n" for i in items) + "]\n"
             lines.append(line)
         else:
-            lines.append(tomli_w.dumps({key: value}, multiline_strings=True))
+            # taplo, the formatter editors run, misreads a multi-line string that ends
+            # with an escaped backslash (\\"""): such a value goes on one line.
+            multiline = not (isinstance(value, str) and value.endswith("\\"))
+            lines.append(tomli_w.dumps({key: value}, multiline_strings=multiline))
     return "".join(lines)
 
 
