@@ -119,16 +119,19 @@ def test_a_same_size_edit_within_a_whole_second_tick_is_seen(
     """On a file system that keeps whole seconds (mtime and ctime), an edit within the
     tick of caching leaves the stamp as it was: the cache is racy and proved by content."""
     second = (time.time_ns() // 10**9 - 1) * 10**9  # 1-2 s ago: more than a fine tick
-    real_stat = os.stat
+    real_stat, real_fstat = os.stat, os.fstat
 
-    def coarse_stat(path: Any, *args: Any, **kwargs: Any) -> Any:
-        status = real_stat(path, *args, **kwargs)
-        if os.fspath(path) != str(catalogue):
+    def coarse(status: os.stat_result) -> Any:
+        # The catalogue (same inode after the in-place edit) as such a file system shows it,
+        # by path or by open descriptor alike.
+        if (status.st_dev, status.st_ino) != (catalogue_status.st_dev, catalogue_status.st_ino):
             return status
         fields = {name: getattr(status, name) for name in dir(status) if name.startswith("st_")}
         return types.SimpleNamespace(**{**fields, "st_mtime_ns": second, "st_ctime_ns": second})
 
-    monkeypatch.setattr(os, "stat", coarse_stat)
+    catalogue_status = real_stat(catalogue)
+    monkeypatch.setattr(os, "stat", lambda *args, **kwargs: coarse(real_stat(*args, **kwargs)))
+    monkeypatch.setattr(os, "fstat", lambda *args, **kwargs: coarse(real_fstat(*args, **kwargs)))
     # The clock stands half a second after that whole second, however slow the machine:
     # on a real coarse file system, an edit two seconds later would change the mtime.
     monkeypatch.setattr(time, "time_ns", lambda: second + 500_000_000)
