@@ -48,7 +48,7 @@ import time
 import zlib
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, ParamSpec, TypeVar, cast
 
@@ -361,7 +361,7 @@ def _tail_sections(publications: Sequence[Publication], first_tail: int) -> dict
     return {"tail": b"".join(parts), "tail_starts": _array_bytes("q", _starts(parts, first_tail))}
 
 
-def _starts(parts: Sequence[bytes], first: int) -> list[int]:
+def _starts(parts: Sequence[Sized], first: int) -> list[int]:
     starts = []
     position = first
     for part in parts:
@@ -688,11 +688,8 @@ class _Spliced:
             kept = end
         pieces.append(range(kept, len(old)))
         self._pieces = [piece for piece in pieces if len(piece)]
-        self._starts = [0] * len(self._pieces)
-        self._length = 0
-        for number, piece in enumerate(self._pieces):
-            self._starts[number] = self._length
-            self._length += len(piece)
+        self._starts = _starts(self._pieces, 0)
+        self._length = sum(map(len, self._pieces))
 
     def __len__(self) -> int:
         return self._length
@@ -907,12 +904,15 @@ class _MappedSection:
             at = self._data.find(needle, at + 1)
         return count
 
+    def _check_whole(self) -> None:
+        """Check every chunk, for a search whose answer is also what it does not find: a
+        changed byte could hide an occurrence."""
+        self.read(0, self.length)
+
     def lines_with(self, needle: bytes) -> Iterator[bytes]:
         """Each line (without its newline) in which ``needle`` occurs, in order: a search
-        of the map, which copies no more than the lines it finds. Every chunk is checked
-        first: a changed byte could hide a line, and what a search does not find is an
-        answer too."""
-        self.read(0, self.length)
+        of the map, which copies no more than the lines it finds (``_check_whole``)."""
+        self._check_whole()
         data = self._data
         at = data.find(needle)
         while at >= 0:
@@ -924,9 +924,9 @@ class _MappedSection:
             at = data.find(needle, end)
 
     def last_place(self, needle: bytes, times: int) -> int:
-        """Where ``needle`` occurs last, when it occurs exactly ``times`` times (every
-        chunk checked)."""
-        self.read(0, self.length)
+        """Where ``needle`` occurs last, when it occurs exactly ``times`` times
+        (``_check_whole``)."""
+        self._check_whole()
         at, found = -1, 0
         while (next_at := self._data.find(needle, at + 1)) >= 0:
             at, found = next_at, found + 1
