@@ -103,3 +103,29 @@ def test_a_catalogue_symlink_moved_while_opened_is_not_cached_as_its_old_target(
         open_store(path, "c", directory)
     assert open_store(new, "c", directory).all_ids() == ["b"]
     assert open_store(old, "c", directory).all_ids() == ["a"]
+
+
+@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), ValueError("big")])
+def test_a_cache_the_block_build_could_not_write_is_not_written_again_whole(
+    isolated: Path,
+    fresh_file: tuple[Path, os.stat_result, int],
+    monkeypatch: pytest.MonkeyPatch,
+    failure: Exception,
+) -> None:
+    """A cache directory refused, a full disk, too many tokens: the whole parse answers,
+    and does not build and write the whole cache only to fail the same way (on every
+    cold query against such a directory)."""
+    from pubcli.store.memory import MemoryStore, open_store
+
+    path, _, _ = fresh_file
+
+    def failing_build(*arguments: object) -> None:
+        raise failure
+
+    def no_whole_write(*arguments: object) -> None:
+        raise AssertionError("the cache was written whole after the block build failed")
+
+    monkeypatch.setattr(build_module, "build_cache", failing_build)
+    monkeypatch.setattr(cache_module, "write_cache", no_whole_write)
+    store = open_store(path, "c", isolated / "cache")
+    assert isinstance(store, MemoryStore) and store.all_ids() == ["a"]

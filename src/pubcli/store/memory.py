@@ -164,6 +164,7 @@ def open_store(
         # The file opened may not be the one looked at (a symlink moved between): what
         # is read from it is then answered from, not cached.
         opened = stamp_of(os.fstat(file.fileno())) == stamp_of(status)
+        cacheable = opened
         if trust_cache and opened:
             # No cache: built block by block from the file (memory bounded), then
             # answered from. A file this build does not take, or a cache that cannot be
@@ -173,14 +174,19 @@ def open_store(
 
             try:
                 return build.build_cache(cache_directory, real_path, status, display, file)
-            except (build.NotStreamableError, OSError, ValueError):
+            except build.NotStreamableError:
+                file.seek(0)
+            except (OSError, ValueError):
+                # The cache could not be written (a refused directory, a full disk, too
+                # many tokens): writing it from the whole parse would fail the same way.
+                cacheable = False
                 file.seek(0)
         data = read_open(file, display)
     text = decode(data, display)
     document = parse_toml(text, display)
     catalogue = check_document(document, text, display)
     with contextlib.suppress(OSError, ValueError):
-        if opened and stamp_of(os.stat(real_path)) == stamp_of(status):
+        if cacheable and stamp_of(os.stat(real_path)) == stamp_of(status):
             cache.write_cache(
                 cache_directory, real_path, status, data, started, text, document, catalogue
             )
