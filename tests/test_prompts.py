@@ -153,6 +153,22 @@ def test_ctrl_c_at_a_prompt_ends_its_line_first(
     assert path.read_bytes() == before
 
 
+def test_ctrl_c_at_removes_question_ends_its_line_first(
+    make_catalogue: Callable[..., Path], isolated: Path
+) -> None:
+    """As at add's prompts: '[y/N]: ^C', then 'error: interrupted' on a line of its own;
+    exit 130 and nothing removed."""
+    path = make_catalogue(entry("a", "Alpha") + entry("b", "Beta"))
+    before = path.read_bytes()
+    terminal = Terminal(["remove", "a", "-c", str(path)], isolated)
+    terminal.wait_for("[y/N]: ")
+    terminal.wait_until_reading()
+    os.write(terminal.fd, b"\x03")
+    assert terminal.finish() == 130, repr(terminal.screen)
+    assert "[y/N]: ^C\r\nerror: interrupted\r\n" in terminal.screen, repr(terminal.screen)
+    assert path.read_bytes() == before
+
+
 def test_an_answer_not_in_utf8_is_asked_again(
     make_catalogue: Callable[..., Path], isolated: Path
 ) -> None:

@@ -9,10 +9,10 @@ import copy
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, TextIO
 
 import typer
 
@@ -490,14 +490,8 @@ def _ask(key: str, *, id_given: bool) -> object:
     from pubcli.catalogue.new_entries import answer_problems, answer_value
 
     while True:
-        try:
+        with _question_line(sys.stdout):
             answer = typer.prompt(_PROMPTS[key], default="", show_default=False)
-        except typer.Abort:
-            # The terminal echoed ^C (or nothing, for Ctrl-D) after the prompt: end that line
-            # so that the error starts a line of its own.
-            sys.stdout.write("\n")
-            sys.stdout.flush()
-            raise
         try:
             answer = decode_answer(answer)
         except UsageError as error:
@@ -826,14 +820,29 @@ def remove_command(
         say("", f"removed {one_line(id_)}")
 
 
+@contextlib.contextmanager
+def _question_line(stream: TextIO) -> Iterator[None]:
+    """A question asked on ``stream`` that Ctrl-C (or Ctrl-D) cuts short: the terminal
+    echoed ^C (or nothing) after it, so its line is ended for the error to start one of
+    its own."""
+    try:
+        yield
+    except typer.Abort:
+        stream.write("\n")
+        stream.flush()
+        raise
+
+
 def _confirm_removal(entries: Sequence[Any]) -> None:
     """Show what would go (id, date, title) and ask; a no ends the command, exit 0."""
     for raw in entries:
         date = raw.get("date")
         shown = [str(raw.get("id", "")), "undated" if date is None else str(date)]
         say("", "  ".join([*map(one_line, shown), one_line(str(raw.get("title", "")))]))
-    count = len(entries)
-    if not typer.confirm(f"Remove {counted(count, 'publication')}?", default=False, err=True):
+    question = f"Remove {counted(len(entries), 'publication')}?"
+    with _question_line(sys.stderr):
+        removing = typer.confirm(question, default=False, err=True)
+    if not removing:
         say("", "nothing was removed")
         raise typer.Exit(exit_codes.OK)
 
