@@ -1374,6 +1374,50 @@ def test_the_crc_of_a_file_after_one_change_is_that_of_its_new_bytes(
         crc32_replaced(memoryview(old), start, len(old) + 1, new, zlib.crc32(old))
 
 
+def _ranges_of(size: int, points: list[int], news: list[bytes]) -> list[tuple[int, int, bytes]]:
+    """Ranges of a file of ``size`` bytes, in order and apart, from any points."""
+    ends = sorted(min(point, size) for point in points[: 2 * len(news)])
+    return [
+        (ends[2 * k], ends[2 * k + 1], new) for k, new in enumerate(news) if 2 * k + 1 < len(ends)
+    ]
+
+
+def _replaced(old: bytes, ranges: list[tuple[int, int, bytes]]) -> bytes:
+    parts, kept = [], 0
+    for start, end, new in ranges:
+        parts += [old[kept:start], new]
+        kept = end
+    return b"".join([*parts, old[kept:]])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=600),
+    st.lists(st.integers(0, 600), max_size=8),
+    st.lists(st.binary(max_size=40), max_size=4),
+    st.integers(0, 600),
+)
+def test_the_crc_of_a_file_after_changes_from_the_crcs_of_two_halves(
+    old: bytes, points: list[int], news: list[bytes], split: int
+) -> None:
+    """The CRC-32 of the bytes a remove or an edit writes, from the CRC-32s of the old
+    file's bytes on either side of a split (as a racy proof hashes them, or as split from
+    the file's own by hashing the shorter side), is zlib's CRC-32 of those bytes."""
+    import zlib
+
+    from pubcli.store.checksums import crc32_spliced, split_crcs
+
+    at = min(split, len(old))
+    before, after = split_crcs(memoryview(old), at, zlib.crc32(old))
+    assert (before, after) == (zlib.crc32(old[:at]), zlib.crc32(old[at:]))
+    ranges = _ranges_of(len(old), points, news)
+    expected = zlib.crc32(_replaced(old, ranges))
+    assert crc32_spliced(memoryview(old), ranges, at, before, after) == expected
+    if len(ranges) > 1 and ranges[0][1] < ranges[-1][1]:  # out of order: refused
+        with pytest.raises(ValueError):
+            crc32_spliced(memoryview(old), ranges[::-1], at, before, after)
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.binary(max_size=300).map(lambda data: data.replace(b"\x00", b"\r\n")),

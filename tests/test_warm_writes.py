@@ -310,3 +310,33 @@ def test_a_bug_in_the_proof_of_a_racy_cache_writes_nothing(
     assert capsys.readouterr().err.startswith("error: internal error (RuntimeError: a bug)")
     assert path.read_bytes() == before
     assert sorted(p.name for p in path.parent.iterdir()) == ["publications.toml"]
+
+
+def test_an_edit_as_asked_already_needs_no_temporary_file(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The warm edit begins its copy before it knows whether there is anything to write:
+    when no temporary file can be made (a full disk, a directory that refuses one), an
+    edit to what the entry already holds still succeeds and writes nothing, as the whole
+    file's plan decides, and one that changes something fails in one error."""
+    import tempfile
+
+    from pubcli.errors import CatalogueError
+    from pubcli.store.updates import edit_publications
+
+    path = isolated / "cat.toml"
+    path.write_text("".join(entry(f"e{n}", f"Entry {n}") + "\n" for n in range(5)))
+    directory = isolated / "cache"
+    cached(path, directory)
+    before = path.read_bytes()
+
+    def refused(*arguments: object, **options: object) -> tuple[int, str]:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    done = edit_publications(path, "c", ["e2"], FieldChanges(title="Entry 2"), directory)
+    assert done.changed == ["e2"]
+    assert done.publications[0].title == "Entry 2"
+    with pytest.raises(CatalogueError, match="cannot write c: No space left on device"):
+        edit_publications(path, "c", ["e2"], FieldChanges(title="Other"), directory)
+    assert path.read_bytes() == before

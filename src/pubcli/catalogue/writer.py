@@ -424,42 +424,121 @@ def _copy_then_append(
 
 
 def _copy_range(original: BinaryIO, temp: BinaryIO, start: int, end: int) -> None:
-    """Copy ``original[start:end]`` to the end of ``temp``, in the kernel where it can;
-    ``temp`` is left positioned at its new end."""
+    """Copy ``original[start:end]`` to the end of ``temp``; ``temp`` is left positioned at
+    its new end."""
     offset = temp.seek(0, os.SEEK_END)
-    original.seek(start)
-    remaining = end - start
+    _copy_at(original.fileno(), temp.fileno(), start, offset, end - start)
+    temp.seek(offset + end - start)
+
+
+def _copy_at(source: int, temp: int, start: int, at: int, count: int) -> None:
+    """Copy ``count`` bytes of ``source`` from ``start`` to ``temp`` at ``at``, in the
+    kernel where it can (file positions are neither used nor moved)."""
+    copied = 0
     try:
-        while remaining > 0:
-            copied = os.copy_file_range(original.fileno(), temp.fileno(), remaining)
-            if copied == 0:
-                raise ChangedMeanwhile
-            remaining -= copied
+        while copied < count:
+            done = os.copy_file_range(source, temp, count - copied, start + copied, at + copied)
+            if done == 0:
+                raise ChangedMeanwhile  # the file is shorter than it was
+            copied += done
     except OSError as error:
         if error.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
             raise
-        original.seek(end - remaining)
-        temp.seek(offset + (end - start) - remaining)
-        while remaining > 0:
-            part = original.read(min(remaining, 1 << 20))
+        while copied < count:
+            part = os.pread(source, min(count - copied, 1 << 20), start + copied)
             if not part:
                 raise ChangedMeanwhile from None
-            temp.write(part)
-            remaining -= len(part)
-    temp.seek(offset + end - start)
+            _write_at(temp, part, at + copied)
+            copied += len(part)
+
+
+def _write_at(temp: int, data: bytes, at: int) -> None:
+    written = 0
+    with memoryview(data) as view:
+        while written < len(data):
+            written += os.pwrite(temp, view[written:], at + written)
+
+
+class _CopyInThread:
+    """``_copy_at`` in a thread (the kernel copies while Python works on), then the copy
+    sent to the disk while the rest is written (the fsync before the rename has only
+    the rest to write). ``error``, once ``copied`` or joined, is what it raised."""
+
+    def __init__(self, source: int, temp: int, count: int) -> None:
+        self.error: BaseException | None = None
+        self._copied = threading.Event()
+        self._wanted = True
+        self._thread = threading.Thread(target=self._run, args=(source, temp, count))
+        self._thread.start()
+
+    def _run(self, source: int, temp: int, count: int) -> None:
+        try:
+            if count:
+                _copy_at(source, temp, 0, 0, count)
+                self._copied.set()
+                if self._wanted:
+                    os.fdatasync(temp)
+        except BaseException as error:  # raised in the writing thread, if it writes
+            self.error = error
+        finally:
+            self._copied.set()
+
+    def copied(self) -> None:
+        """Wait until the bytes are copied (not yet on the disk)."""
+        self._copied.wait()
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def cancel(self) -> None:
+        """The copy will not be written: send nothing to the disk, and wait for it."""
+        self._wanted = False
+        self.join()
+
+
+Ranges = Sequence[tuple[int, int, bytes]]
+"""Ranges ``(start, end, replacement)`` of a file, in file order, apart from each other:
+its bytes ``[start, end)`` to be replaced by ``replacement`` (empty to cut them)."""
+
+
+def _copy_ranges(source: int, temp: int, size: int, ranges: Ranges, early: int) -> None:
+    """Write the file (``size`` bytes, ``source``) into ``temp`` with ``ranges`` replaced,
+    given that ``temp`` holds its first ``early`` bytes already."""
+    # Bytes from ``read`` on in the file go to ``at`` in the copy; while these are equal,
+    # the copy holds the file's bytes up to ``early`` already.
+    read = at = 0
+    for start, end, replacement in [*ranges, (size, size, b"")]:
+        if not read <= start <= end <= size:
+            raise ChangedMeanwhile  # not ranges of this file: write nothing
+        held = max(0, min(start, early) - read) if read == at else 0
+        _copy_at(source, temp, read + held, at + held, start - read - held)
+        at += start - read
+        _write_at(temp, replacement, at)
+        at += len(replacement)
+        read = end
+    os.ftruncate(temp, at)  # copied early past a range that shortened the file
+
+
+class Declined(Exception):
+    """``replace_ranges_copy``'s ``planned`` found nothing to write: nothing was."""
 
 
 def replace_ranges_copy(
     target: Target,
     source: BinaryIO,
     expected: os.stat_result,
-    replaced: Sequence[tuple[int, int, bytes]],
+    planned: Callable[[], Ranges | None],
     before_rename: Callable[[], None] | None = None,
+    unchanged_before: int = 0,
 ) -> Written | None:
     """Replace the file by a copy of ``source`` (the file, open; copied in the kernel) in
-    which each range ``(start, end, replacement)`` of ``replaced`` (in file order, apart
-    from each other) has its bytes ``[start, end)`` replaced by ``replacement``
-    (``remove`` gives each an empty one): every other byte is copied.
+    which the ranges ``planned`` returns are replaced: every other byte is copied.
+
+    ``planned`` is called once the kernel has begun to copy the first
+    ``unchanged_before`` bytes (a thread copies them into the temporary file), so that
+    working out the change costs no time of its own; it may return None to write
+    nothing (then ``Declined`` is raised, and no error of that copy). Bytes copied early
+    that a range changes after all are written over.
 
     Returns the write, or None if the file is not as ``expected`` (or ``before_rename``
     raised ``ChangedMeanwhile``): then nothing was written.
@@ -468,15 +547,22 @@ def replace_ranges_copy(
     def fill(temp: BinaryIO) -> None:
         if stamp_of(os.fstat(source.fileno())) != stamp_of(expected):
             raise ChangedMeanwhile
-        copied = 0
-        for start, end, replacement in replaced:
-            if not copied <= start <= end <= expected.st_size:
-                raise ChangedMeanwhile  # not ranges of this file: write nothing
-            _copy_range(source, temp, copied, start)
-            temp.write(replacement)
-            temp.flush()
-            copied = end
-        _copy_range(source, temp, copied, expected.st_size)
+        size = expected.st_size
+        early = min(max(unchanged_before, 0), size)
+        copying = _CopyInThread(source.fileno(), temp.fileno(), early)
+        try:
+            ranges = planned()
+            if ranges is None:
+                copying.cancel()
+                raise Declined
+            copying.copied()
+            if copying.error is not None:
+                raise copying.error
+            _copy_ranges(source.fileno(), temp.fileno(), size, ranges, early)
+        finally:
+            copying.join()
+        if copying.error is not None:
+            raise copying.error
         if stamp_of(os.fstat(source.fileno())) != stamp_of(expected):
             raise ChangedMeanwhile
 

@@ -2405,12 +2405,29 @@ class CacheForWrite:
         """Whether the file changed too recently to be trusted by its stamp alone."""
         return self._store.racy
 
-    def prove_file(self, descriptor: int) -> None:
+    def prove_file(self, descriptor: int, at: int = 0) -> tuple[int, int]:
         """Check that the open file ``descriptor`` (the catalogue, as at ``status``) holds
-        what the cache describes, by CRC-32 through a memory map."""
-        if _descriptor_crc(descriptor, self._status.st_size) != self._store.content_crc:
+        what the cache describes, by CRC-32 through a memory map; return the CRC-32s of
+        its bytes before ``at`` and from ``at`` on (for ``crc_after``: no second hash)."""
+        from pubcli.store.checksums import shifted
+
+        size = self._status.st_size
+        at = min(max(at, 0), size)
+        if not size:
+            before = after = zlib.crc32(b"")
+        else:
+            try:
+                with (
+                    mmap.mmap(descriptor, size, access=mmap.ACCESS_READ) as data,
+                    memoryview(data) as view,
+                ):
+                    before, after = zlib.crc32(view[:at]), zlib.crc32(view[at:])
+            except (OSError, ValueError) as error:
+                raise CacheInvalidError(str(error)) from None
+        if shifted(before, size - at) ^ after != self._store.content_crc:
             raise CacheInvalidError("the catalogue changed within its mtime")
         # Not settled here: the write records the new file (a new manifest) at once.
+        return before, after
 
     def record_append(
         self,
@@ -2508,28 +2525,33 @@ class CacheForWrite:
         return Removal(slots, ranges, cuts, [by_slot[slot].publication for slot in slots])
 
     @_no_cache_on_failure
-    def crc_after(self, replacements: Sequence[tuple[int, int, bytes]], descriptor: int) -> int:
+    def crc_after(
+        self,
+        replacements: Sequence[tuple[int, int, bytes]],
+        descriptor: int,
+        proved: tuple[int, int, int] | None = None,
+    ) -> int:
         """The CRC-32 of the file (open at ``descriptor``, as the cache was opened for)
         once each ``(start, end, new)`` of ``replacements`` (in file order) has replaced
         bytes ``start`` to ``end`` with ``new``: of the bytes an edit or a remove writes.
+        ``proved``: where ``prove_file`` split the file and the CRC-32s it gave, else the
+        file's CRC-32 is split at the first change by hashing the shorter side.
         (Run while the kernel copies them: zlib lets other threads go on.)"""
-        from pubcli.store.checksums import crc32_replaced
+        from pubcli.store.checksums import crc32_spliced, split_crcs
 
         size = self._status.st_size
-        if not size:
-            raise CacheInvalidError("the catalogue is empty")
+        if not size or not replacements:
+            raise CacheInvalidError("nothing to change")
         with (
             mmap.mmap(descriptor, size, access=mmap.ACCESS_READ) as data,
             memoryview(data) as view,
         ):
-            if len(replacements) == 1:  # from the file's CRC-32: half the hashing or less
-                start, end, new = replacements[0]
-                return crc32_replaced(view, start, end, new, self._store.content_crc)
-            crc, kept = 0, 0
-            for start, end, new in replacements:
-                crc = zlib.crc32(new, zlib.crc32(view[kept:start], crc))
-                kept = end
-            return zlib.crc32(view[kept:], crc)
+            if proved is None:
+                at = replacements[0][0]
+                before, after = split_crcs(view, at, self._store.content_crc)
+            else:
+                at, before, after = proved
+            return crc32_spliced(view, replacements, at, before, after)
 
     @_no_cache_on_failure
     def prepare_remove(self, removal: Removal, descriptor: int) -> PendingCache:

@@ -11,6 +11,7 @@ shorter, and ``O`` and ``N``: on average a quarter of the file instead of all of
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 
 _POLYNOMIAL = 0xEDB88320
 """CRC-32's polynomial without its ``x**32`` term, in its reflected bit order (the
@@ -62,13 +63,59 @@ def shifted(crc: int, length: int) -> int:
 
 def crc32_replaced(old: memoryview, start: int, end: int, new: bytes, old_crc: int) -> int:
     """The CRC-32 of ``old`` (whose CRC-32 is ``old_crc``) once its bytes ``start`` to
-    ``end`` are ``new``: hashing the bytes before ``start`` or those after ``end``,
-    whichever are fewer, the old bytes between and ``new``."""
+    ``end`` are ``new``: hashing the bytes before ``start`` or those after it, whichever
+    are fewer, and ``new``."""
     if not 0 <= start <= end <= len(old):
         raise ValueError("the replaced bytes are not in the data")
-    return crc32_changed(
-        old[:start], old[end:], zlib.crc32(old[start:end]), end - start, new, old_crc
-    )
+    before, after = split_crcs(old, start, old_crc)
+    return crc32_spliced(old, [(start, end, new)], start, before, after)
+
+
+def split_crcs(data: memoryview, at: int, whole: int) -> tuple[int, int]:
+    """The CRC-32s of ``data[:at]`` and of ``data[at:]``, given that of ``data``
+    (``whole``): hashing the shorter side only."""
+    if not 0 <= at <= len(data):
+        raise ValueError("the split is not in the data")
+    if at <= len(data) - at:
+        before = zlib.crc32(data[:at])
+        return before, whole ^ shifted(before, len(data) - at)
+    after = zlib.crc32(data[at:])
+    return shifted(whole ^ after, at - len(data)), after
+
+
+def crc32_spliced(
+    data: memoryview,
+    replacements: Sequence[tuple[int, int, bytes]],
+    at: int,
+    before: int,
+    after: int,
+) -> int:
+    """The CRC-32 of ``data`` once each ``(start, end, new)`` of ``replacements`` (in
+    order, apart) has replaced its bytes ``start`` to ``end`` with ``new``, given the
+    CRC-32s of ``data[:at]`` (``before``) and ``data[at:]`` (``after``): hashing only the
+    bytes from the first change or ``at`` to the last change or ``at`` and the new ones."""
+    size = len(data)
+    kept = 0
+    for start, end, _ in replacements:
+        if not kept <= start <= end <= size:
+            raise ValueError("the replaced bytes are not in the data, in order")
+        kept = end
+    if not replacements:
+        return shifted(before, size - at) ^ after
+    first, last = replacements[0][0], replacements[-1][1]
+    if first >= at:  # the CRC-32 of data[:first]
+        crc = zlib.crc32(data[at:first], before)
+    else:
+        crc = shifted(before ^ zlib.crc32(data[first:at]), first - at)
+    kept = first
+    for start, end, new in replacements:
+        crc = zlib.crc32(new, zlib.crc32(data[kept:start], crc))
+        kept = end
+    if last >= at:  # the CRC-32 of data[last:] alone
+        tail = after ^ shifted(zlib.crc32(data[at:last]), size - last)
+    else:
+        tail = shifted(zlib.crc32(data[last:at]), size - at) ^ after
+    return shifted(crc, size - last) ^ tail
 
 
 def crc32_changed(

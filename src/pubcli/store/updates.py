@@ -18,7 +18,7 @@ from typing import Any, BinaryIO, Generic, NamedTuple, TypeVar
 
 from pubcli.catalogue import writer
 from pubcli.catalogue.changes import Change, FieldChanges, edit_block, plan_edit, plan_remove
-from pubcli.catalogue.loader import check_document, decode, stamp_of
+from pubcli.catalogue.loader import check_document, decode
 from pubcli.catalogue.rules import (
     TakenLookup,
     TitleDateKey,
@@ -142,7 +142,9 @@ def _add_with_cache(
         at += len(block) + len(info.newline)
     writer.check_block(appended, display, new)
     with writer.open_source(target) as source, _proof_while_copying(cached, source) as proof:
-        written = writer.append_copy(target, source, status, appended, before_rename=proof)
+        written = writer.append_copy(
+            target, source, status, appended, before_rename=proof.confirm if proof else None
+        )
     if written is None:
         return None
     if written.status is not None:
@@ -185,10 +187,9 @@ class _Background(Generic[_Value]):
 class _Proof:
     """``CacheForWrite.prove_file`` run in a thread; ``confirm`` waits for its verdict."""
 
-    def __init__(self, cached: cache.CacheForWrite, source: BinaryIO) -> None:
-        def proved() -> bool:
-            cached.prove_file(source.fileno())
-            return True
+    def __init__(self, cached: cache.CacheForWrite, source: BinaryIO, at: int) -> None:
+        def proved() -> tuple[int, int, int]:
+            return (at, *cached.prove_file(source.fileno(), at))
 
         # Held only once proved: a proof that failed otherwise (a bug) proves nothing.
         self._verdict = _Background(proved)
@@ -201,17 +202,22 @@ class _Proof:
         if not self._verdict.result():
             raise writer.ChangedMeanwhile
 
+    def split(self) -> tuple[int, int, int] | None:
+        """Where the proof split the file and the CRC-32s of both sides (None: no proof)."""
+        return self._verdict.result()
+
 
 @contextlib.contextmanager
 def _proof_while_copying(
-    cached: cache.CacheForWrite, source: BinaryIO
-) -> Iterator[Callable[[], None] | None]:
+    cached: cache.CacheForWrite, source: BinaryIO, at: int = 0
+) -> Iterator[_Proof | None]:
     """A file changed within a tick of being cached is proved by CRC-32 (through a map of
-    the same open file) while the kernel copies it, one open and no wait: what to call
-    before the rename (None when the cache's stamp is proof enough)."""
-    proof = _Proof(cached, source) if cached.needs_proof else None
+    the same open file, split at ``at``) while the kernel copies it, one open and no
+    wait: the proof, whose ``confirm`` is to be called before the rename (None when the
+    cache's stamp is proof enough)."""
+    proof = _Proof(cached, source, at) if cached.needs_proof else None
     try:
-        yield proof.confirm if proof else None
+        yield proof
     finally:
         if proof is not None:
             proof.join()
@@ -298,10 +304,11 @@ def _edit_with_cache(
     if opened is None:
         return None
     status, cached, (block,) = opened
-    with writer.open_source(target) as source:
+    edited: list[Publication] = []  # the entry as edited, once worked out
+    as_asked: list[bool] = []  # True once found as asked already
+
+    def planned() -> _Planned | None:
         try:
-            if stamp_of(os.fstat(source.fileno())) != stamp_of(status):
-                return None
             old = os.pread(source.fileno(), block.end - block.start, block.start)
             if zlib.crc32(old) != block.crc:
                 return None
@@ -311,23 +318,26 @@ def _edit_with_cache(
             cached.check_edit(block, edit.publication, edit.new)
         except (OSError, ValueError, cache.CacheInvalidError):
             return None
-        if edit.new == old:  # as asked already: nothing to write
-            try:
-                cached.prove()  # answer on the word of a cache proved to be current
-            except cache.CacheInvalidError:
-                return None
-            return Changed([id_], [edit.publication], [])
-        written = _write_with_cache(
-            target,
-            source,
-            status,
-            cached,
+        edited.append(edit.publication)
+        if edit.new == old:
+            as_asked.append(True)
+            return None  # nothing to write
+        return _Planned(
             [(block.start, block.end, edit.new)],
             lambda: cached.prepare_edit(block, edit.publication, old, edit.new, source.fileno()),
         )
+
+    with writer.open_source(target) as source:
+        written = _write_with_cache(target, source, status, cached, planned, block.start)
+    if as_asked:
+        try:
+            cached.prove()  # answer on the word of a cache proved to be current
+        except cache.CacheInvalidError:
+            return None
+        return Changed([id_], edited, [])
     if written is None:
         return None
-    return Changed([id_], [edit.publication], list(written.warnings))
+    return Changed([id_], edited, list(written.warnings))
 
 
 class Removed(NamedTuple):
@@ -372,26 +382,35 @@ def _remove_with_cache(
     if opened is None:
         return None
     status, cached, blocks = opened
-    with writer.open_source(target) as source:
+
+    def planned() -> _Planned | None:
         try:
-            if stamp_of(os.fstat(source.fileno())) != stamp_of(status):
-                return None
             removal = cached.removal(blocks, source.fileno())
             for cut, publication in zip(removal.cuts, removal.publications, strict=True):
                 writer.check_block(cut, display, [publication])  # the cut is that entry
         except (OSError, ValueError, CatalogueError, cache.CacheInvalidError):
             return None
-        written = _write_with_cache(
-            target,
-            source,
-            status,
-            cached,
+        return _Planned(
             [(start, end, b"") for start, end in removal.ranges],
             lambda: cached.prepare_remove(removal, source.fileno()),
         )
+
+    with writer.open_source(target) as source:
+        # The comment lines above the first block go too: they start before it.
+        first = min(block.start for block in blocks)
+        written = _write_with_cache(target, source, status, cached, planned, first)
     if written is None:
         return None
     return Removed(wanted, list(written.warnings))
+
+
+class _Planned(NamedTuple):
+    """A change ``_write_with_cache`` writes."""
+
+    replacements: writer.Ranges
+    """What replaces what in the file (``writer.replace_ranges_copy``)."""
+    prepare: Callable[[], cache.PendingCache]
+    """Makes the cache's sections for the file once changed (run while it is written)."""
 
 
 def _write_with_cache(
@@ -399,30 +418,59 @@ def _write_with_cache(
     source: BinaryIO,
     status: os.stat_result,
     cached: cache.CacheForWrite,
-    replacements: list[tuple[int, int, bytes]],
-    prepare: Callable[[], cache.PendingCache],
+    planned: Callable[[], _Planned | None],
+    unchanged_before: int,
 ) -> writer.Written | None:
     """``writer.replace_ranges_copy`` of ``source`` (the file, at ``status``), keeping the
-    cache warm: while the kernel copies, a file changed within a tick of being cached is
-    proved by CRC-32 (as add does), the CRC-32 of what is written computed, and the
-    cache's new sections made (``prepare``: the new bytes are the old ones and the
-    replacements); once the new file is in place they become the cache's."""
-    crc_after = _Background(lambda: cached.crc_after(replacements, source.fileno()))
-    prepared = _Background(prepare)
+    cache warm; None if nothing was written (``planned`` found nothing to write, or the
+    cache cannot serve, or the file changed).
+
+    The kernel copies the file's first ``unchanged_before`` bytes while ``planned``
+    works out the change. Then, while the kernel copies the rest: a file changed within
+    a tick of being cached is proved by CRC-32 (as add does), the CRC-32 of what is
+    written computed, and the cache's new sections made (the new bytes are the old ones
+    and the replacements); once the new file is in place they become the cache's.
+    """
+    started: list[tuple[_Background[cache.PendingCache], _Background[int]]] = []
+
+    def replacements() -> writer.Ranges | None:
+        if not (plan := planned()):
+            return None
+
+        def crc_after() -> int:
+            # A proof hashes the whole file: its two halves give the new CRC-32 cheaply.
+            split = proof.split() if proof is not None else None
+            return cached.crc_after(plan.replacements, source.fileno(), split)
+
+        started.append((_Background(plan.prepare), _Background(crc_after)))
+        return plan.replacements
+
     written = None
     try:
-        with _proof_while_copying(cached, source) as proof:
+        with _proof_while_copying(cached, source, unchanged_before) as proof:
             written = writer.replace_ranges_copy(
-                target, source, status, replacements, before_rename=proof
+                target,
+                source,
+                status,
+                replacements,
+                proof.confirm if proof else None,
+                unchanged_before,
             )
+    except writer.Declined:
+        return None
+    except CatalogueError:
+        if not started:  # no temporary file: the whole file's path says why, if it writes
+            return None
+        raise
     finally:
-        pending, content_crc = prepared.result(), crc_after.result()
-        if pending is not None:
-            with contextlib.suppress(*_RECORD_FAILURES):
-                if written is None or written.status is None or content_crc is None:
-                    cached.discard(pending)  # no new file, or not one to trust the cache for
-                else:
-                    cached.record(pending, written.status, content_crc)
+        for prepared, crc_after in started:
+            pending, content_crc = prepared.result(), crc_after.result()
+            if pending is not None:
+                with contextlib.suppress(*_RECORD_FAILURES):
+                    if written is None or written.status is None or content_crc is None:
+                        cached.discard(pending)  # no new file, or none to trust the cache for
+                    else:
+                        cached.record(pending, written.status, content_crc)
     return written
 
 
