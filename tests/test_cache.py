@@ -1766,3 +1766,24 @@ def test_the_index_built_in_parts_is_the_index_built_at_once(
 
     builder.write(Sink)
     assert {name: bytes(data) for name, data in written.items()} == reference_index(groups)
+
+
+_PIECES = ["a", '"', ",", "[", "]", '\\"', "\\\\", "\\a"]
+_TAKEN_LIKE = st.builds(
+    lambda id_, key: '["' + "".join(id_) + '"' + ("" if key is None else "," + "".join(key)) + "]",
+    st.lists(st.sampled_from(_PIECES), max_size=6),
+    st.none() | st.lists(st.sampled_from(_PIECES), max_size=6),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_TAKEN_LIKE | st.text(alphabet="".join(_PIECES), max_size=8), max_size=6))
+def test_the_taken_line_pattern_reads_lines_as_its_plain_form_does(lines: list[str]) -> None:
+    """The taken section's line pattern, written for speed (a string as runs of plain
+    characters between escapes), finds what its plain form (one character or one escape
+    at a time) finds, in any bytes."""
+    import re
+
+    plain = re.compile(rb'^\[("(?:[^"\\\n]|\\.)*")(,.*)?\]$', re.MULTILINE)
+    data = "\n".join(lines).encode("ascii")
+    assert cache_module._TAKEN_LINE.findall(data) == plain.findall(data)

@@ -106,7 +106,7 @@ _FIELD_END = b"\x00"
 _LIST_SEPARATOR = b"\x1f"
 # A line of the taken section (ASCII JSON: no newline inside a string): its id, and its
 # title-and-date key with the comma before it, or nothing.
-_TAKEN_LINE = re.compile(rb'^\[("(?:[^"\\\n]|\\.)*")(,.*)?\]$', re.MULTILINE)
+_TAKEN_LINE = re.compile(rb'^\[("[^"\\\n]*(?:\\.[^"\\\n]*)*")(,.*)?\]$', re.MULTILINE)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -1562,22 +1562,35 @@ class CachedStore:
         }
 
     def _extended_orders(self, new: Sequence[Publication]) -> dict[str, bytes]:
-        added = {self._count + offset: p for offset, p in enumerate(new)}
-        # The searches of every order and new entry probe the same few middles first:
-        # each probed record is read once.
-        known = dict(added)
+        return self._orders_with({self._count + offset: p for offset, p in enumerate(new)})
 
-        def publication_at(index: int) -> Publication:
-            publication = known.get(index)
-            if publication is None:
-                publication = known[index] = self._publication(index)
-            return publication
+    def _orders_with(
+        self, placed: dict[int, Publication], moved: bool = False
+    ) -> dict[str, bytes]:
+        """Each sort order with the entries ``placed`` (index to publication) where their
+        keys go: new indices inserted, or (``moved``) indices it holds taken out first.
+
+        The searches of every order and placed entry probe the same few middles first:
+        each probed record is read once, and its key made from the record (no
+        ``Publication`` built), as ``record_sort_key`` makes it for a query."""
+        records: dict[int, Record] = {}
+
+        def record_at(index: int) -> Record:
+            record = records.get(index)
+            if record is None:
+                record = records[index] = self._record(index)
+            return record
 
         orders = {}
         for key in SORT_KEYS:
-            key_at = _memoized(sort_key(key), publication_at)
+            of_publication, of_record = sort_key(key), record_sort_key(key)
+            keys = {index: of_publication(p) for index, p in placed.items()}
+            key_at = _remembered_keys(keys, of_record, record_at)
             permutation = array("i", self._array(f"order-{key}", "i", len(self)))
-            for index in added:
+            if moved:
+                for index in placed:
+                    permutation.remove(index)
+            for index in placed:
                 position = bisect.bisect_right(permutation, key_at(index), key=key_at)
                 permutation.insert(position, index)
             orders[f"order-{key}"] = permutation.tobytes()
@@ -1728,26 +1741,7 @@ class CachedStore:
         }
 
     def _replaced_orders(self, new: Sequence[Publication], first: int) -> dict[str, bytes]:
-        replaced = {first + offset: p for offset, p in enumerate(new)}
-        known = dict(replaced)
-
-        def publication_at(index: int) -> Publication:
-            publication = known.get(index)
-            if publication is None:
-                publication = known[index] = self._publication(index)
-            return publication
-
-        orders = {}
-        for key in SORT_KEYS:
-            key_at = _memoized(sort_key(key), publication_at)
-            permutation = array("i", self._array(f"order-{key}", "i", len(self)))
-            for index in replaced:
-                permutation.remove(index)
-            for index in replaced:
-                position = bisect.bisect_right(permutation, key_at(index), key=key_at)
-                permutation.insert(position, index)
-            orders[f"order-{key}"] = permutation.tobytes()
-        return orders
+        return self._orders_with({first + offset: p for offset, p in enumerate(new)}, True)
 
     @_no_cache_on_failure
     def remove(self, removal: Removal, new_file: FileBytes) -> PendingCache:
@@ -1947,18 +1941,18 @@ def _append_after_change(
     return None
 
 
-def _memoized(
-    key_of: Callable[[Publication], Any], publication_at: Callable[[int], Publication]
+def _remembered_keys(
+    keys: dict[int, Any], of_record: Callable[[Record], Any], record_at: Callable[[int], Record]
 ) -> Callable[[int], Any]:
-    """The sort key of the publication at an index, computed once per index."""
-    known: dict[int, Any] = {}
+    """The sort key at an index: from ``keys``, else made from its record and kept there."""
 
-    def remembered(index: int) -> Any:
-        if index not in known:
-            known[index] = key_of(publication_at(index))
-        return known[index]
+    def key_at(index: int) -> Any:
+        value = keys.get(index)
+        if value is None:
+            value = keys[index] = of_record(record_at(index))
+        return value
 
-    return remembered
+    return key_at
 
 
 def _file_crc(path: Path, size: int) -> int:
