@@ -340,3 +340,85 @@ def test_an_edit_as_asked_already_needs_no_temporary_file(
     with pytest.raises(CatalogueError, match="cannot write c: No space left on device"):
         edit_publications(path, "c", ["e2"], FieldChanges(title="Other"), directory)
     assert path.read_bytes() == before
+
+
+def test_a_cache_built_while_another_is_built_is_whole(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two cold calls at once (two terminals, after a change the cache cannot patch):
+    the one that ends first must not remove the files the other is still writing, or the
+    other's cache names missing files and the next call builds the whole cache again."""
+    from pubcli.store.text_index import IndexBuilder
+
+    path = isolated / "cat.toml"
+    path.write_text("".join(entry(f"e{n}", f"Entry {n}") + "\n" for n in range(30)))
+    directory = isolated / "cache"
+    add = IndexBuilder.add
+    others: list[object] = []
+
+    def add_while_another_builds(self: IndexBuilder, entries: object) -> None:
+        add(self, entries)  # type: ignore[arg-type]
+        if not others:  # the other call builds and keeps its cache meanwhile
+            others.append(None)
+            others.append(open_store(path, "c", directory))
+
+    monkeypatch.setattr(IndexBuilder, "add", add_while_another_builds)
+    open_store(path, "c", directory)
+    assert isinstance(others[-1], CachedStore)
+    monkeypatch.undo()
+    queries = [Criteria(), Criteria(texts=("entry",))]
+    with monkeypatch.context() as patched:
+        forbid_rebuilds(patched)
+        store = open_store(path, "c", directory)
+        assert isinstance(store, CachedStore)
+        assert everything(store, queries) == everything(fresh(path), queries)
+
+
+def test_proving_a_racy_cache_never_brings_back_an_older_one(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader that proved a racy cache marks it clean: if a writer replaced the cache
+    meanwhile, the reader's older manifest must not replace the writer's (it names a
+    file that is no longer there, and files the writer's cache no longer keeps)."""
+    import time
+
+    from pubcli.store.updates import edit_publications
+
+    path = isolated / "cat.toml"
+    path.write_text("".join(entry(f"e{n}", f"Entry {n}") + "\n" for n in range(30)))
+    directory = isolated / "cache"
+    cached(path, directory)
+    reader = cache_module.open_cached(
+        directory, path.resolve(), os.stat(path), "c", check_racy=False
+    )
+    edit_publications(path, "c", ["e3"], FieldChanges(title="Three"), directory)
+    reader.settle(os.stat(path), time.time_ns() + 10**10)
+    queries = [Criteria(), Criteria(texts=("three",))]
+    with monkeypatch.context() as patched:
+        forbid_rebuilds(patched)
+        store = open_store(path, "c", directory)
+        assert isinstance(store, CachedStore)
+        assert everything(store, queries) == everything(fresh(path), queries)
+
+
+def test_a_generation_whose_maker_was_killed_is_removed_by_the_next_write(
+    isolated: Path,
+) -> None:
+    """A process killed while it made a generation leaves its files and its marker, no
+    longer held: the next write of the cache removes them (a held one it leaves)."""
+    path = isolated / "cat.toml"
+    path.write_text("".join(entry(f"e{n}", f"Entry {n}") + "\n" for n in range(5)))
+    directory = isolated / "cache"
+    cached(path, directory)
+    (manifest,) = directory.glob("*.json")
+    key = manifest.name.removesuffix(".json")
+    left = [directory / f"{key}.{'ab' * 8}.{name}" for name in ("records", "pending")]
+    for file in left:
+        file.write_bytes(b"x")
+        file.chmod(0o600)
+    held = cache_module._Writer(directory, key).claim()
+    add_as_planned(path, directory, [publication("n1", "New")])
+    assert not any(file.exists() for file in left)
+    assert all(directory.joinpath(f"{key}.{name}.pending").exists() for name in held.names)
+    held.release()
+    assert not list(directory.glob("*.pending"))

@@ -54,7 +54,6 @@ from pubcli.store.cache import (
     _SectionFile,
     _tail_sections,
     _taken_lines,
-    _token,
     _Writer,
     is_racy,
 )
@@ -88,10 +87,17 @@ class CacheSections:
 
     def __init__(self, writer: _Writer) -> None:
         self._writer = writer
-        self.generation, self.order_generation = _token(), _token()
+        self.claim = writer.claim()
+        self.generation, self.order_generation = self.claim.names
         self._files: dict[str, _SectionFile] = {}
-        for name in (*_STREAMED, "taken"):
-            self._files[name] = writer.open_section(self.generation, name)
+        try:
+            for name in (*_STREAMED, "taken"):
+                self._files[name] = writer.open_section(self.generation, name)
+        except BaseException:
+            for file in self._files.values():
+                file.__exit__()
+            writer.abandon(self.claim)
+            raise
         # The leading newline lets every line be found as "\n[" + id.
         self._files["taken"].write(b"\n")
         self._index = IndexBuilder(writer.directory)
@@ -171,7 +177,7 @@ class CacheSections:
         for file in self._files.values():
             file.__exit__()
         self._index.close()
-        self._writer.remove_generations((self.generation, self.order_generation))
+        self._writer.abandon(self.claim)
 
 
 def manifest_of(
@@ -314,8 +320,7 @@ def build_cache(
     except BaseException:
         sections.abandon()
         raise
-    writer.write_manifest(manifest)
-    writer.remove_other_generations((manifest["generation"], manifest["order_generation"]))
+    writer.commit(manifest, sections.claim)
     return CachedStore(directory, real_path, manifest, display)
 
 

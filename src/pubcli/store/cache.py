@@ -36,6 +36,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import datetime
+import fcntl
 import functools
 import json
 import math
@@ -483,19 +484,126 @@ class _Writer:
             with contextlib.suppress(OSError):
                 temp.unlink()
 
-    def remove_other_generations(self, keep: Sequence[str]) -> None:
-        self._remove_generations(lambda generation: generation not in keep)
+    def claim(self) -> _Claim:
+        """Names for a new generation of sections and one of permutations, claimed until
+        committed or abandoned: no other process's cleanup removes their files."""
+        with self._locked():  # no cleanup sees a marker before it is held
+            return _Claim(self)
 
-    def remove_generations(self, names: Sequence[str]) -> None:
-        self._remove_generations(lambda generation: generation in names)
+    def commit(self, manifest: Mapping[str, Any], claim: _Claim) -> None:
+        """Make ``manifest`` (naming the generations of ``claim``) the cache's, and remove
+        every other generation but those another process is making.
+
+        Under the cache directory's lock, so that no other commit removes this one's
+        files between its manifest and its cleanup. If the manifest cannot be written,
+        the claimed files are removed."""
+        with self._locked():
+            try:
+                self.write_manifest(manifest)
+            except BaseException:
+                self.abandon(claim)
+                raise
+            claim.release()
+            self._remove_generations(lambda generation: generation not in claim.names)
+
+    def abandon(self, claim: _Claim) -> None:
+        """Remove the files of a claimed generation that will not be committed."""
+        claim.release()
+        self._remove_generations(lambda generation: generation in claim.names)
+
+    def replace_manifest(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+        """Write ``new`` in place of the manifest if it is still ``old`` (under the lock:
+        a commit of another process meanwhile stays)."""
+        with self._locked(), contextlib.suppress(OSError, ValueError):
+            path = self.directory / f"{self.key}.json"
+            with open(_open_private(path), "rb") as file:
+                current = json.loads(file.read(_MAX_MANIFEST + 1))
+            if current == old:
+                self.write_manifest(new)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The cache directory's lock (where the file system has one: else none, as
+        before there was one)."""
+        try:
+            descriptor = os.open(self.directory, os.O_RDONLY | _NOFOLLOW | _DIRECTORY)
+        except OSError:
+            yield
+            return
+        try:
+            with contextlib.suppress(OSError):
+                fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(descriptor)
+
+    def _claimed(self, generation: str) -> bool:
+        """Whether another process holds the claim on ``generation`` (a marker that a
+        process ended without releasing is not held)."""
+        try:
+            descriptor = os.open(
+                self.section_path(generation, _CLAIM), os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW
+            )
+        except OSError:
+            return False
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        finally:
+            os.close(descriptor)
+        return False
 
     def _remove_generations(self, chosen: Callable[[str], bool]) -> None:
+        """Remove the files of each generation ``chosen`` picks, but claimed ones."""
+        files: dict[str, list[str]] = {}
         with contextlib.suppress(OSError), os.scandir(self.directory) as entries:
             for entry in entries:
                 parts = entry.name.split(".")
                 if len(parts) == 3 and parts[0] == self.key and chosen(parts[1]):
-                    with contextlib.suppress(OSError):
-                        os.unlink(entry.path)
+                    files.setdefault(parts[1], []).append(entry.path)
+        for generation, paths in files.items():
+            if self._claimed(generation):
+                continue
+            for path in sorted(paths, key=lambda path: path.endswith(f".{_CLAIM}")):
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+
+
+_CLAIM = "pending"
+"""The name of a generation's marker file while a process makes it (see ``_Claim``)."""
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+
+
+class _Claim:
+    """The names of a new generation of sections and one of permutations, each with a
+    marker file (``KEY.GENERATION.pending``) that this process holds locked until it
+    commits them or gives them up: another process's cleanup leaves a generation alone
+    while its marker is held (a second cold call, or a reader that patches the cache,
+    while this one writes it), and removes it once its maker ended without a word."""
+
+    def __init__(self, writer: _Writer) -> None:
+        self.names = (_token(), _token())
+        self._held: list[tuple[Path, int]] = []
+        try:
+            for name in self.names:
+                path = writer.section_path(name, _CLAIM)
+                self._held.append((path, _create_private(path)))
+                with contextlib.suppress(OSError):  # no locks here: as before there were
+                    fcntl.flock(self._held[-1][1], fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BaseException:
+            self.release()
+            raise
+
+    def release(self) -> None:
+        """Give the claim up (its files are then the cache's, or anyone's to remove)."""
+        while self._held:
+            path, descriptor = self._held.pop()
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            os.close(descriptor)
 
 
 class _SectionFile:
@@ -558,7 +666,7 @@ def write_cache(
         sections.abandon()
         raise
     writer = _Writer(directory, _key(real_path))
-    writer.write_manifest(
+    writer.commit(
         manifest_of(
             real_path,
             status,
@@ -570,9 +678,9 @@ def write_cache(
             problems=catalogue.problems,
             append=[info.appendable, info.newline, info.separator],
             newer_schema=catalogue.newer_schema,
-        )
+        ),
+        sections.claim,
     )
-    writer.remove_other_generations((built["generation"], built["order_generation"]))
 
 
 # --- where each entry's block is -------------------------------------------------------
@@ -1470,22 +1578,23 @@ class CachedStore:
             # hand (or it is written anew below).
             sections.pop(name, None)
         # A new generation: every section written is a new file.
-        old_generation, generation = manifest["generation"], _token()
-        for name, extra in data.items():
-            old = (old_generation, sections[name])
-            sections[name] = self._writer.extend_section(name, old, generation, extra)
-        for name in sections.keys() - data.keys():
-            sections[name] = self._writer.keep_section(
-                name, (old_generation, sections[name]), generation
-            )
-        if blocks is not None:
-            sections.update(self._writer.write_sections(generation, blocks))
-        orders = self._extended_orders(new)
-        order_generation = _token()
+        old_generation = manifest["generation"]
+        with self._new_generations() as claim:
+            generation, order_generation = claim.names
+            for name, extra in data.items():
+                old = (old_generation, sections[name])
+                sections[name] = self._writer.extend_section(name, old, generation, extra)
+            for name in sections.keys() - data.keys():
+                sections[name] = self._writer.keep_section(
+                    name, (old_generation, sections[name]), generation
+                )
+            if blocks is not None:
+                sections.update(self._writer.write_sections(generation, blocks))
+            orders = self._writer.write_sections(order_generation, self._extended_orders(new))
         manifest.update(
             generation=generation,
             sections=sections,
-            orders=self._writer.write_sections(order_generation, orders),
+            orders=orders,
             order_generation=order_generation,
             count=self._count + len(new),
             facet_counts=_facet_counts(new, self._facet_counts()),
@@ -1497,8 +1606,7 @@ class CachedStore:
         )
         if _is_int(manifest.get("newlines")):
             manifest["newlines"] += appended.count(b"\n")
-        self._writer.write_manifest(manifest)
-        self._writer.remove_other_generations((generation, order_generation))
+        self._writer.commit(manifest, claim)
         return manifest
 
     def _appended_blocks(self, appended: bytes, headers: Sequence[int]) -> dict[str, bytes] | None:
@@ -1646,7 +1754,8 @@ class CachedStore:
             "publication_lines": file.publication_lines.tobytes(),
         }
         old_generation = manifest["generation"]
-        with self._new_generations() as (generation, order_generation):
+        with self._new_generations() as claim:
+            generation, order_generation = claim.names
             for name in ("tail", "tail_starts"):
                 old = (old_generation, sections[name])
                 sections[name] = self._writer.extend_section(name, old, generation, data.pop(name))
@@ -1676,18 +1785,18 @@ class CachedStore:
             )
         if file.append is not None:
             manifest["append"] = file.append
-        return PendingCache(manifest, (generation, order_generation))
+        return PendingCache(manifest, claim)
 
     @contextlib.contextmanager
-    def _new_generations(self) -> Iterator[tuple[str, str]]:
-        """The names of a new generation of sections and of one of permutations, whose
-        files are removed if making them fails: no manifest names them, and they would
-        stay until a write of the cache removed every other generation."""
-        generations = (_token(), _token())
+    def _new_generations(self) -> Iterator[_Claim]:
+        """A claim on a new generation of sections and one of permutations, whose files
+        are removed if making them fails: no manifest names them, and they would stay
+        until a write of the cache removed every other generation."""
+        claim = self._writer.claim()
         try:
-            yield generations
+            yield claim
         except BaseException:
-            self._writer.remove_generations(generations)
+            self._writer.abandon(claim)
             raise
 
     def commit(
@@ -1702,17 +1811,12 @@ class CachedStore:
             content_crc=content_crc,
             racy=is_racy(status, max(read_started_ns, time.time_ns())),
         )
-        try:
-            self._writer.write_manifest(manifest)
-        except BaseException:
-            self.discard(pending)
-            raise
-        self._writer.remove_other_generations(pending.generations)
+        self._writer.commit(manifest, pending.claim)
         return manifest
 
     def discard(self, pending: PendingCache) -> None:
         """Remove the files of a ``pending`` generation that will not be the cache's."""
-        self._writer.remove_generations(pending.generations)
+        self._writer.abandon(pending.claim)
 
     def _replaced_blocks(self, file: _Replaced) -> dict[str, bytes]:
         """The block sections once the changed blocks are in place."""
@@ -1801,7 +1905,8 @@ class CachedStore:
             **self._removed_blocks(removal, new_file, gone),
         }
         old_generation = manifest["generation"]
-        with self._new_generations() as (generation, order_generation):
+        with self._new_generations() as claim:
+            generation, order_generation = claim.names
             sections.update(self._writer.write_sections(generation, data))
             for name in sections.keys() - data.keys():
                 sections[name] = self._writer.keep_section(
@@ -1823,7 +1928,7 @@ class CachedStore:
                 manifest["append"] = _append_of_blocks(
                     new_file, None if crlf_cut else self.append_info.newline
                 )
-        return PendingCache(manifest, (generation, order_generation))
+        return PendingCache(manifest, claim)
 
     def _first_spelling(self, facet: str, gone: frozenset[int], folded: str) -> str:
         """How the first entry left holding the folded value of ``facet`` spells it."""
@@ -1913,8 +2018,7 @@ class CachedStore:
         """Mark a racy cache as clean once its file, proved by content at ``proved_ns``,
         is old enough to be trusted by its stamp."""
         if not is_racy(status, proved_ns):
-            with contextlib.suppress(OSError):
-                self._writer.write_manifest({**self._manifest, "racy": False})
+            self._writer.replace_manifest(self._manifest, {**self._manifest, "racy": False})
 
 
 def _append_of_blocks(data: FileBytes, newline: str | None = None) -> list[Any]:
@@ -2202,7 +2306,8 @@ class PendingCache(NamedTuple):
 
     manifest: dict[str, Any]
     """The manifest but what proves the file (stamp, CRC-32, racy)."""
-    generations: tuple[str, str]
+    claim: _Claim
+    """Its generations' names, claimed until committed or discarded."""
 
 
 @_no_cache_on_failure
