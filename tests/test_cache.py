@@ -7,6 +7,7 @@ import datetime
 import functools
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -1405,14 +1406,23 @@ def test_the_crc_of_a_file_after_changes_from_the_crcs_of_two_halves(
     the file's own by hashing the shorter side), is zlib's CRC-32 of those bytes."""
     import zlib
 
-    from pubcli.store.checksums import crc32_spliced, split_crcs
+    from pubcli.store.checksums import InFile, crc32_spliced, split_crcs
 
     at = min(split, len(old))
-    before, after = split_crcs(memoryview(old), at, zlib.crc32(old))
-    assert (before, after) == (zlib.crc32(old[:at]), zlib.crc32(old[at:]))
     ranges = _ranges_of(len(old), points, news)
     expected = zlib.crc32(_replaced(old, ranges))
-    assert crc32_spliced(memoryview(old), ranges, at, before, after) == expected
+    with tempfile.TemporaryFile() as file:
+        file.write(old + b"more than the file was")
+        file.flush()
+        # In memory, and read from a file a part at a time (parts of 7 bytes here).
+        for data in (memoryview(old), InFile(file.fileno(), len(old), part=7)):
+            before, after = split_crcs(data, at, zlib.crc32(old))
+            assert (before, after) == (zlib.crc32(old[:at]), zlib.crc32(old[at:]))
+            assert crc32_spliced(data, ranges, at, before, after) == expected
+        file.truncate(len(old) // 2)
+        if len(old) // 2 < at < len(old):  # cut short meanwhile: an error, not a SIGBUS
+            with pytest.raises(ValueError):
+                InFile(file.fileno(), len(old)).crc32(at, len(old))
     if len(ranges) > 1 and ranges[0][1] < ranges[-1][1]:  # out of order: refused
         with pytest.raises(ValueError):
             crc32_spliced(memoryview(old), ranges[::-1], at, before, after)

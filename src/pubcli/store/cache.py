@@ -2069,12 +2069,11 @@ def _file_crc(path: Path, size: int) -> int:
 
 
 def _descriptor_crc(descriptor: int, size: int) -> int:
-    """CRC-32 of the first ``size`` bytes of an open file, through a memory map."""
-    if not size:
-        return zlib.crc32(b"")
+    """CRC-32 of the first ``size`` bytes of an open file."""
+    from pubcli.store.checksums import InFile
+
     try:
-        with mmap.mmap(descriptor, size, access=mmap.ACCESS_READ) as mapped:
-            return zlib.crc32(mapped)
+        return InFile(descriptor, size).crc32(0, size)
     except (OSError, ValueError) as error:
         raise CacheInvalidError(str(error)) from None
 
@@ -2506,23 +2505,17 @@ class CacheForWrite:
 
     def prove_file(self, descriptor: int, at: int = 0) -> tuple[int, int]:
         """Check that the open file ``descriptor`` (the catalogue, as at ``status``) holds
-        what the cache describes, by CRC-32 through a memory map; return the CRC-32s of
-        its bytes before ``at`` and from ``at`` on (for ``crc_after``: no second hash)."""
-        from pubcli.store.checksums import shifted
+        what the cache describes, by CRC-32; return the CRC-32s of its bytes before
+        ``at`` and from ``at`` on (for ``crc_after``: no second hash)."""
+        from pubcli.store.checksums import InFile, shifted
 
         size = self._status.st_size
         at = min(max(at, 0), size)
-        if not size:
-            before = after = zlib.crc32(b"")
-        else:
-            try:
-                with (
-                    mmap.mmap(descriptor, size, access=mmap.ACCESS_READ) as data,
-                    memoryview(data) as view,
-                ):
-                    before, after = zlib.crc32(view[:at]), zlib.crc32(view[at:])
-            except (OSError, ValueError) as error:
-                raise CacheInvalidError(str(error)) from None
+        try:
+            data = InFile(descriptor, size)
+            before, after = data.crc32(0, at), data.crc32(at, size)
+        except (OSError, ValueError) as error:
+            raise CacheInvalidError(str(error)) from None
         if shifted(before, size - at) ^ after != self._store.content_crc:
             raise CacheInvalidError("the catalogue changed within its mtime")
         # Not settled here: the write records the new file (a new manifest) at once.
@@ -2636,21 +2629,18 @@ class CacheForWrite:
         ``proved``: where ``prove_file`` split the file and the CRC-32s it gave, else the
         file's CRC-32 is split at the first change by hashing the shorter side.
         (Run while the kernel copies them: zlib lets other threads go on.)"""
-        from pubcli.store.checksums import crc32_spliced, split_crcs
+        from pubcli.store.checksums import InFile, crc32_spliced, split_crcs
 
         size = self._status.st_size
         if not size or not replacements:
             raise CacheInvalidError("nothing to change")
-        with (
-            mmap.mmap(descriptor, size, access=mmap.ACCESS_READ) as data,
-            memoryview(data) as view,
-        ):
-            if proved is None:
-                at = replacements[0][0]
-                before, after = split_crcs(view, at, self._store.content_crc)
-            else:
-                at, before, after = proved
-            return crc32_spliced(view, replacements, at, before, after)
+        data = InFile(descriptor, size)
+        if proved is None:
+            at = replacements[0][0]
+            before, after = split_crcs(data, at, self._store.content_crc)
+        else:
+            at, before, after = proved
+        return crc32_spliced(data, replacements, at, before, after)
 
     @_no_cache_on_failure
     def prepare_remove(self, removal: Removal, descriptor: int) -> PendingCache:

@@ -10,8 +10,10 @@ shorter, and ``O`` and ``N``: on average a quarter of the file instead of all of
 
 from __future__ import annotations
 
+import os
 import zlib
 from collections.abc import Sequence
+from typing import Protocol
 
 _POLYNOMIAL = 0xEDB88320
 """CRC-32's polynomial without its ``x**32`` term, in its reflected bit order (the
@@ -61,30 +63,87 @@ def shifted(crc: int, length: int) -> int:
     return _multiply(factor, crc)
 
 
-def crc32_replaced(old: memoryview, start: int, end: int, new: bytes, old_crc: int) -> int:
+class Hashed(Protocol):
+    """Bytes whose parts are hashed: in memory (``InMemory``) or in a file (``InFile``)."""
+
+    def __len__(self) -> int: ...
+
+    def crc32(self, start: int, end: int, value: int = 0) -> int:
+        """``zlib.crc32`` of bytes ``start`` to ``end``, continuing ``value``."""
+        ...
+
+
+class InMemory:
+    """Bytes in memory, hashed in place."""
+
+    def __init__(self, data: memoryview) -> None:
+        self._data = data
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def crc32(self, start: int, end: int, value: int = 0) -> int:
+        return zlib.crc32(self._data[start:end], value)
+
+
+class InFile:
+    """The first ``size`` bytes of an open file, hashed a part at a time through one
+    buffer: faster than a memory map (whose pages fault in one by one), and a file cut
+    short meanwhile is an error (``ValueError``), never a SIGBUS that kills the process."""
+
+    def __init__(self, descriptor: int, size: int, part: int = 1 << 20) -> None:
+        self._descriptor = descriptor
+        self._size = size
+        self._buffer = memoryview(bytearray(max(1, min(size, part))))
+
+    def __len__(self) -> int:
+        return self._size
+
+    def crc32(self, start: int, end: int, value: int = 0) -> int:
+        if not 0 <= start <= end <= self._size:
+            raise ValueError("the bytes are not in the file")
+        while start < end:
+            read = os.preadv(self._descriptor, [self._buffer[: end - start]], start)
+            if not read:
+                raise ValueError("the file is shorter than it was")
+            value = zlib.crc32(self._buffer[:read], value)
+            start += read
+        return value
+
+
+def _hashed(data: Hashed | memoryview) -> Hashed:
+    return InMemory(data) if isinstance(data, memoryview) else data
+
+
+def crc32_replaced(
+    old: Hashed | memoryview, start: int, end: int, new: bytes, old_crc: int
+) -> int:
     """The CRC-32 of ``old`` (whose CRC-32 is ``old_crc``) once its bytes ``start`` to
     ``end`` are ``new``: hashing the bytes before ``start`` or those after it, whichever
     are fewer, and ``new``."""
+    old = _hashed(old)
     if not 0 <= start <= end <= len(old):
         raise ValueError("the replaced bytes are not in the data")
     before, after = split_crcs(old, start, old_crc)
     return crc32_spliced(old, [(start, end, new)], start, before, after)
 
 
-def split_crcs(data: memoryview, at: int, whole: int) -> tuple[int, int]:
+def split_crcs(data: Hashed | memoryview, at: int, whole: int) -> tuple[int, int]:
     """The CRC-32s of ``data[:at]`` and of ``data[at:]``, given that of ``data``
     (``whole``): hashing the shorter side only."""
-    if not 0 <= at <= len(data):
+    data = _hashed(data)
+    size = len(data)
+    if not 0 <= at <= size:
         raise ValueError("the split is not in the data")
-    if at <= len(data) - at:
-        before = zlib.crc32(data[:at])
-        return before, whole ^ shifted(before, len(data) - at)
-    after = zlib.crc32(data[at:])
-    return shifted(whole ^ after, at - len(data)), after
+    if at <= size - at:
+        before = data.crc32(0, at)
+        return before, whole ^ shifted(before, size - at)
+    after = data.crc32(at, size)
+    return shifted(whole ^ after, at - size), after
 
 
 def crc32_spliced(
-    data: memoryview,
+    data: Hashed | memoryview,
     replacements: Sequence[tuple[int, int, bytes]],
     at: int,
     before: int,
@@ -94,6 +153,7 @@ def crc32_spliced(
     order, apart) has replaced its bytes ``start`` to ``end`` with ``new``, given the
     CRC-32s of ``data[:at]`` (``before``) and ``data[at:]`` (``after``): hashing only the
     bytes from the first change or ``at`` to the last change or ``at`` and the new ones."""
+    data = _hashed(data)
     size = len(data)
     kept = 0
     for start, end, _ in replacements:
@@ -104,17 +164,17 @@ def crc32_spliced(
         return shifted(before, size - at) ^ after
     first, last = replacements[0][0], replacements[-1][1]
     if first >= at:  # the CRC-32 of data[:first]
-        crc = zlib.crc32(data[at:first], before)
+        crc = data.crc32(at, first, before)
     else:
-        crc = shifted(before ^ zlib.crc32(data[first:at]), first - at)
+        crc = shifted(before ^ data.crc32(first, at), first - at)
     kept = first
     for start, end, new in replacements:
-        crc = zlib.crc32(new, zlib.crc32(data[kept:start], crc))
+        crc = zlib.crc32(new, data.crc32(kept, start, crc))
         kept = end
     if last >= at:  # the CRC-32 of data[last:] alone
-        tail = after ^ shifted(zlib.crc32(data[at:last]), size - last)
+        tail = after ^ shifted(data.crc32(at, last), size - last)
     else:
-        tail = shifted(zlib.crc32(data[last:at]), size - at) ^ after
+        tail = shifted(data.crc32(last, at), size - at) ^ after
     return shifted(crc, size - last) ^ tail
 
 
