@@ -101,3 +101,34 @@ def test_an_early_copy_that_fails_fails_only_a_write_that_is_made(
                 copy_with(target, plan, 20)
         assert path.read_bytes() == old
         assert sorted(p.name for p in path.parent.iterdir()) == ["catalogue.toml"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=60),
+    st.binary(min_size=1, max_size=4),
+    st.integers(0, 70),
+    st.integers(0, 70),
+    st.integers(1, 5),
+)
+def test_the_old_file_a_write_reads_finds_what_its_bytes_hold(
+    data: bytes, sub: bytes, first: int, second: int, part: int
+) -> None:
+    """The catalogue as an edit or a remove reads it beside the write (``os.pread``, no
+    memory map), read in parts of any size: a search finds what a search of its bytes
+    finds, also across parts; a file cut short meanwhile is no cache, not a SIGBUS."""
+    from unittest import mock
+
+    from pubcli.store import cache
+
+    start, end = sorted((min(first, len(data)), min(second, len(data))))
+    with tempfile.TemporaryFile() as file, mock.patch.object(cache._OpenFile, "_PART", part):
+        file.write(data)
+        file.flush()
+        opened = cache._OpenFile(file.fileno(), len(data))
+        assert opened.find(sub, start, end) == data.find(sub, start, end)
+        assert opened[start:end] == data[start:end]
+        file.truncate(start)
+        if start < end:
+            with pytest.raises(cache.CacheInvalidError):
+                opened[start:end]

@@ -779,13 +779,45 @@ def _group_crcs(content: FileBytes, starts: Sequence[int], firsts: Iterable[int]
         ).tobytes()
 
 
+class _OpenFile:
+    """The first ``size`` bytes of an open file, read where asked (``os.pread``): no
+    memory map, so a file cut short meanwhile is "no cache", never a SIGBUS."""
+
+    _PART = 1 << 20
+
+    def __init__(self, descriptor: int, size: int) -> None:
+        self._descriptor = descriptor
+        self._size = size
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, where: slice) -> bytes:
+        start, end, _ = where.indices(self._size)
+        data = os.pread(self._descriptor, max(end - start, 0), start)
+        if len(data) != max(end - start, 0):
+            raise CacheInvalidError("the catalogue changed while read")
+        return data
+
+    def find(self, sub: bytes, start: int, end: int) -> int:
+        """Where ``sub`` (not empty) first occurs in bytes ``start`` to ``end``, or -1."""
+        at = start
+        while at < end:
+            part = self[at : min(end, at + self._PART + len(sub) - 1)]
+            found = part.find(sub)
+            if found >= 0:
+                return at + found
+            at += self._PART
+        return -1
+
+
 class _Spliced:
-    """The bytes a write puts in place: those of ``old`` (the file, mapped) with each
+    """The bytes a write puts in place: those of ``old`` (the file) with each
     ``(start, end, new)`` of ``replacements`` (in file order, apart) in place of its bytes
     ``start`` to ``end``, read range by range. The cache's new sections are made from
     them while the kernel writes the new file."""
 
-    def __init__(self, old: mmap.mmap, replacements: Sequence[tuple[int, int, bytes]]) -> None:
+    def __init__(self, old: _OpenFile, replacements: Sequence[tuple[int, int, bytes]]) -> None:
         self._old = old
         pieces: list[bytes | range] = []  # a range: bytes of the old file
         kept = 0
@@ -2650,9 +2682,8 @@ class CacheForWrite:
         size = self._status.st_size
         if not size:
             raise CacheInvalidError("the catalogue is empty")
-        with mmap.mmap(descriptor, size, access=mmap.ACCESS_READ) as old:
-            cuts = [(start, end, b"") for start, end in removal.ranges]
-            return self._store.remove(removal, _Spliced(old, cuts))
+        cuts = [(start, end, b"") for start, end in removal.ranges]
+        return self._store.remove(removal, _Spliced(_OpenFile(descriptor, size), cuts))
 
     def record(self, pending: PendingCache, status: os.stat_result, content_crc: int) -> None:
         """Make what ``prepare_edit`` or ``prepare_remove`` made the cache of the file now
@@ -2698,13 +2729,10 @@ class CacheForWrite:
         new_lines = lines[: block.entry + 1]
         new_lines.extend(_shifted(lines[block.entry + 1 :], moved_lines))
         newlines = int(store._manifest["newlines"]) + moved_lines
-        with mmap.mmap(descriptor, size, access=mmap.ACCESS_READ) as old:
-            data = _Spliced(old, [(block.start, block.end, new_block)])
-            append = _append_after_change(
-                data, new_block, block.end >= size, self.append_info.newline
-            )
-            replaced = _Replaced(data, unchanged, array("q", [0]), new_lines, newlines, append)
-            return store.replace([after], block.entry, replaced)
+        data = _Spliced(_OpenFile(descriptor, size), [(block.start, block.end, new_block)])
+        append = _append_after_change(data, new_block, block.end >= size, self.append_info.newline)
+        replaced = _Replaced(data, unchanged, array("q", [0]), new_lines, newlines, append)
+        return store.replace([after], block.entry, replaced)
 
     def discard(self, pending: PendingCache) -> None:
         """Remove what ``prepare_edit`` or ``prepare_remove`` made, for a write that did
