@@ -1778,6 +1778,34 @@ def test_the_index_built_in_parts_is_the_index_built_at_once(
     assert {name: bytes(data) for name, data in written.items()} == reference_index(groups)
 
 
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(publication_strategy, max_size=4) | catalogue_strategy)
+def test_the_index_of_folded_values_is_the_index_of_normalized_ones(
+    isolated: Path, items: list[Publication]
+) -> None:
+    """The build gives the index each value folded, its whitespace as written (it splits
+    the value anyway): the index written is the one-pass index of the normalized
+    values (``field_groups``) that searches read, whatever whitespace a text holds."""
+    from pubcli.store.text_index import IndexBuilder
+
+    builder = IndexBuilder(isolated)
+    builder.add(map(cache_module._index_groups, items))
+    written: dict[str, bytearray] = {}
+
+    class Sink:
+        def __init__(self, name: str) -> None:
+            self.data = written.setdefault(name, bytearray())
+
+        def write(self, data: bytes) -> None:
+            self.data += data
+
+    builder.write(Sink)
+    expected = reference_index([cache_module._groups(p) for p in items])
+    assert {name: bytes(data) for name, data in written.items()} == expected
+
+
 _PIECES = ["a", '"', ",", "[", "]", '\\"', "\\\\", "\\a"]
 _TAKEN_LIKE = st.builds(
     lambda id_, key: '["' + "".join(id_) + '"' + ("" if key is None else "," + "".join(key)) + "]",

@@ -48,7 +48,7 @@ from pubcli.store.cache import (
     _block_headers,
     _data_sections,
     _facet_counts,
-    _groups,
+    _index_groups,
     _key,
     _prepare_directory,
     _SectionFile,
@@ -115,7 +115,7 @@ class CacheSections:
             self._files[name].write(data[name])
         del data
         self._files["taken"].write(_taken_lines(raw_entries))
-        self._index.add(_groups(p) for p in publications)
+        self._index.add(map(_index_groups, publications))
         self._facet_counts = _facet_counts(publications, self._facet_counts)
         spelling = self._type_spellings.setdefault
         for publication in publications:

@@ -65,7 +65,14 @@ from pubcli.store.query import (
     record_sort_key,
     sort_key,
 )
-from pubcli.store.search import FieldGroups, Query, Term, field_groups, term_holds
+from pubcli.store.search import (
+    FieldGroups,
+    Query,
+    Term,
+    field_groups,
+    folded_groups,
+    term_holds,
+)
 from pubcli.store.search import select as search_select
 from pubcli.store.stats import FACETS, Count, count_by
 from pubcli.store.text_index import (
@@ -347,6 +354,18 @@ def _facet_counts(
 
 def _groups(publication: Publication) -> FieldGroups:
     return field_groups(
+        publication.id,
+        publication.title,
+        publication.type,
+        publication.summary,
+        publication.components,
+        publication.topics,
+    )
+
+
+def _index_groups(publication: Publication) -> FieldGroups:
+    """What the token index is given of one publication: its ``_groups``' tokens."""
+    return folded_groups(
         publication.id,
         publication.title,
         publication.type,

@@ -107,6 +107,27 @@ def field_groups(
     )
 
 
+def folded_groups(
+    id_: str,
+    title: str,
+    type_: str,
+    summary: str,
+    components: Iterable[str],
+    topics: Iterable[str],
+) -> FieldGroups:
+    """``field_groups`` with each value folded but its whitespace left as it is: the
+    same tokens by ``str.split``, for the index, which splits each value into tokens
+    (normalizing a value would split and join it only to be split again)."""
+    return (
+        (fold(id_),),
+        (fold(title),),
+        (fold(type_),),
+        (fold(summary),),
+        tuple(map(fold, components)),
+        tuple(map(fold, topics)),
+    )
+
+
 def term_holds(term: Term, groups: FieldGroups) -> bool:
     """Whether the term's needle occurs in one field of ``groups`` it may occur in
     (negation aside)."""

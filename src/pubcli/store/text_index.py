@@ -72,8 +72,8 @@ def _seen_again(once: int, position: int, entry: int) -> tuple[array[int], array
     """The positions and entries of a token seen once (``once``: its number, entry and
     position) and now again at ``position`` in ``entry``."""
     first = once >> 32 & _LOW
-    entries = array("i", (first,) if first == entry else (first, entry))
-    return array("i", (once & _LOW, position)), entries
+    entries = array("I", (first,) if first == entry else (first, entry))
+    return array("I", (once & _LOW, position)), entries
 
 
 INDEX_SECTIONS = (
@@ -203,7 +203,7 @@ class IndexBuilder:
         moves = [_Moved(self._spill, *where) for where in self._moves if self._spill]
         vocab: list[bytes] = []
         vocab_starts, posting_starts, position_starts = array("q"), array("q"), array("q")
-        postings, positions = array("i"), array("i")
+        postings, positions = array("I"), array("I")
         vocab_at = posting_at = position_at = 0
         entries_of = self._entries_of
         for number, (token, where) in enumerate(self._positions_of.items()):
