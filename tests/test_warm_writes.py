@@ -419,3 +419,26 @@ def test_a_generation_whose_maker_was_killed_is_removed_by_the_next_write(
     assert all(directory.joinpath(f"{key}.{name}.pending").exists() for name in held.names)
     held.release()
     assert not list(directory.glob("*.pending"))
+
+
+def test_a_manifest_a_killed_writer_left_half_written_is_removed_by_the_next_write(
+    isolated: Path,
+) -> None:
+    """A process killed while it wrote a manifest leaves its temporary file (nothing else
+    names it): the next write of the cache, under the cache directory's lock that every
+    manifest is written under, removes it; no later write would."""
+    path = isolated / "cat.toml"
+    path.write_text("".join(entry(f"e{n}", f"Entry {n}") + "\n" for n in range(5)))
+    directory = isolated / "cache"
+    cached(path, directory)
+    (manifest,) = directory.glob("*.json")
+    key = manifest.name.removesuffix(".json")
+    left = directory / f".{key}.{'cd' * 8}.tmp"
+    left.write_bytes(b'{"generation": ')
+    left.chmod(0o600)
+    other = directory / f".{'0' * 18}.{'cd' * 8}.tmp"  # another catalogue's: not this one's
+    other.write_bytes(b"{")
+    other.chmod(0o600)
+    add_as_planned(path, directory, [publication("n1", "New")])
+    assert not left.exists()
+    assert other.exists()

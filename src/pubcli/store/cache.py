@@ -516,7 +516,7 @@ class _Writer:
         Under the cache directory's lock, so that no other commit removes this one's
         files between its manifest and its cleanup. If the manifest cannot be written,
         the claimed files are removed."""
-        with self._locked():
+        with self._locked() as locked:
             try:
                 self.write_manifest(manifest)
             except BaseException:
@@ -524,6 +524,8 @@ class _Writer:
                 raise
             claim.release()
             self._remove_generations(lambda generation: generation not in claim.names)
+            if locked:  # every manifest is written under the lock: any other is a dead one's
+                self._remove_temporary_manifests()
 
     def abandon(self, claim: _Claim) -> None:
         """Remove the files of a claimed generation that will not be committed."""
@@ -541,20 +543,32 @@ class _Writer:
                 self.write_manifest(new)
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self) -> Iterator[bool]:
         """The cache directory's lock (where the file system has one: else none, as
-        before there was one)."""
+        before there was one); whether it is held."""
         try:
             descriptor = os.open(self.directory, os.O_RDONLY | _NOFOLLOW | _DIRECTORY)
         except OSError:
-            yield
+            yield False
             return
         try:
-            with contextlib.suppress(OSError):
+            held = True
+            try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX)
-            yield
+            except OSError:
+                held = False
+            yield held
         finally:
             os.close(descriptor)
+
+    def _remove_temporary_manifests(self) -> None:
+        """Remove the temporary files of manifests whose writers were killed."""
+        with contextlib.suppress(OSError), os.scandir(self.directory) as entries:
+            for entry in entries:
+                parts = entry.name.split(".")
+                if len(parts) == 4 and parts[1] == self.key and parts[3] == "tmp" and not parts[0]:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
 
     def _claimed(self, generation: str) -> bool:
         """Whether another process holds the claim on ``generation`` (a marker that a
