@@ -549,3 +549,31 @@ def test_a_crafted_list_of_removed_entries_is_never_believed(
     result = cli("add", "--title", "Fresh", "--type", "T", "--component", "ICE",
                  "--id", "synthetic-000042", "-c", str(catalogue))  # fmt: skip
     assert (result.code, result.err) == (0, f"added synthetic-000042 to {catalogue}\n")
+
+
+def test_a_manifest_nested_too_deep_to_read_is_no_cache_for_info_clear_or_a_proof(
+    catalogue: Path, isolated: Path
+) -> None:
+    """A crafted manifest of arrays nested deeper than Python's JSON reader goes names
+    no catalogue: ``cache info`` lists it and ``cache clear`` removes it (the remedy for
+    a bad cache must not fail on one), and a reader that proved a racy cache leaves it
+    as it is; never an internal error."""
+    env = {"XDG_CACHE_HOME": str(isolated / ".cache")}
+    directory = cache_dir(isolated)
+    directory.mkdir(parents=True, mode=0o700)
+    crafted = directory / f"{'ab' * 9}.json"
+    crafted.write_bytes(b"[" * 200_000)
+    crafted.chmod(0o600)
+    info = run_process(["cache", "info", "-f", "json"], env=env)
+    assert (info.returncode, info.stderr) == (0, b"")
+    assert [item["catalogue"] for item in json.loads(info.stdout)["catalogues"]] == [None]
+    cleared = run_process(["cache", "clear"], env=env)
+    assert cleared.returncode == 0
+    assert cleared.stderr.startswith(b"removed 1 cache (")
+    assert not crafted.exists()
+    assert run_process(["list", "-f", "ids", "-c", str(catalogue)], env=env).returncode == 0
+    (manifest,) = directory.glob("*.json")
+    writer = cache._Writer(directory, manifest.stem)
+    manifest.write_bytes(b"[" * 200_000)
+    writer.replace_manifest({"racy": True}, {"racy": False})
+    assert manifest.read_bytes() == b"[" * 200_000

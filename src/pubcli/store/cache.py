@@ -535,7 +535,7 @@ class _Writer:
     def replace_manifest(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         """Write ``new`` in place of the manifest if it is still ``old`` (under the lock:
         a commit of another process meanwhile stays)."""
-        with self._locked(), contextlib.suppress(OSError, ValueError):
+        with self._locked(), contextlib.suppress(OSError, ValueError, RecursionError):
             path = self.directory / f"{self.key}.json"
             with open(_open_private(path), "rb") as file:
                 current = json.loads(file.read(_MAX_MANIFEST + 1))
@@ -2908,7 +2908,7 @@ def _manifest_catalogue(directory: int, name: str) -> str | None:
             return None
         try:
             manifest = json.loads(file.read(_MAX_MANIFEST))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return None
     catalogue = manifest.get("catalogue") if isinstance(manifest, dict) else None
     return catalogue if isinstance(catalogue, str) else None
