@@ -129,3 +129,37 @@ def test_a_cache_the_block_build_could_not_write_is_not_written_again_whole(
     monkeypatch.setattr(cache_module, "write_cache", no_whole_write)
     store = open_store(path, "c", isolated / "cache")
     assert isinstance(store, MemoryStore) and store.all_ids() == ["a"]
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_block_build_gives_the_garbage_collector_back(
+    isolated: Path,
+    fresh_file: tuple[Path, os.stat_result, int],
+    monkeypatch: pytest.MonkeyPatch,
+    fails: bool,
+) -> None:
+    """The build pauses the cyclic collector while it runs, not for the rest of the
+    process (a long-lived caller of the API would never free a cycle again), whether it
+    ends with a cache or gives up."""
+    import gc
+
+    path, status, _ = fresh_file
+    seen: list[bool] = []
+    parsed = build_module._parsed
+
+    def parsed_and_seen(text: str) -> dict[str, object]:
+        seen.append(gc.isenabled())
+        if fails and len(seen) > 1:
+            raise build_module.NotStreamableError("a part does not parse")
+        return parsed(text)
+
+    monkeypatch.setattr(build_module, "_parsed", parsed_and_seen)
+    assert gc.isenabled()
+    with open(path, "rb") as file:
+        if fails:
+            with pytest.raises(build_module.NotStreamableError):
+                build_module.build_cache(isolated / "cache", path, status, "c", file)
+        else:
+            build_module.build_cache(isolated / "cache", path, status, "c", file)
+    assert seen and not any(seen)
+    assert gc.isenabled()

@@ -26,6 +26,7 @@ parse, which reports every error as it always has.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 import time
@@ -316,12 +317,29 @@ def build_cache(
     writer = _Writer(directory, _key(real_path))
     sections = CacheSections(writer)
     try:
-        manifest = _build(file, sections, real_path, status, display, window or WINDOW, started)
+        with _no_cycle_collection():
+            manifest = _build(
+                file, sections, real_path, status, display, window or WINDOW, started
+            )
     except BaseException:
         sections.abandon()
         raise
     writer.commit(manifest, sections.claim)
     return CachedStore(directory, real_path, manifest, display)
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused: the build makes millions of containers
+    (parsed tables, records, token lists) and frees each by its reference count, so
+    the collector's passes over what is alive find nothing (about 5% of the build)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _build(
