@@ -462,13 +462,17 @@ def _write_at(temp: int, data: bytes, at: int) -> None:
 class _CopyInThread:
     """``_copy_at`` in a thread (the kernel copies while Python works on), then the copy
     sent to the disk while the rest is written (the fsync before the rename has only
-    the rest to write). ``error``, once ``copied`` or joined, is what it raised."""
+    the rest to write). ``error``, once ``copied`` or joined, is what it raised.
+    Made, then started inside the ``try`` whose ``finally`` joins it: a Ctrl-C between
+    the two leaves no thread writing to a descriptor closed under it."""
 
     def __init__(self, source: int, temp: int, count: int) -> None:
         self.error: BaseException | None = None
         self._copied = threading.Event()
         self._wanted = True
         self._thread = threading.Thread(target=self._run, args=(source, temp, count))
+
+    def start(self) -> None:
         self._thread.start()
 
     def _run(self, source: int, temp: int, count: int) -> None:
@@ -488,10 +492,11 @@ class _CopyInThread:
         self._copied.wait()
 
     def join(self) -> None:
-        self._thread.join()
+        if self._thread.ident is not None:  # started
+            self._thread.join()
 
     def cancel(self) -> None:
-        """The copy will not be written: send nothing to the disk, and wait for it."""
+        """The copy will not be written: send nothing more to the disk, and wait."""
         self._wanted = False
         self.join()
 
@@ -551,16 +556,18 @@ def replace_ranges_copy(
         early = min(max(unchanged_before, 0), size)
         copying = _CopyInThread(source.fileno(), temp.fileno(), early)
         try:
+            copying.start()
             ranges = planned()
             if ranges is None:
-                copying.cancel()
                 raise Declined
             copying.copied()
             if copying.error is not None:
                 raise copying.error
             _copy_ranges(source.fileno(), temp.fileno(), size, ranges, early)
-        finally:
-            copying.join()
+        except BaseException:
+            copying.cancel()  # nothing of it will be written
+            raise
+        copying.join()
         if copying.error is not None:
             raise copying.error
         if stamp_of(os.fstat(source.fileno())) != stamp_of(expected):

@@ -459,7 +459,9 @@ def _write_with_cache(
     except writer.Declined:
         return None
     except CatalogueError:
-        if not started:  # no temporary file: the whole file's path says why, if it writes
+        # Before the change was planned (no temporary file could be made), or by the
+        # plan: the whole file's path plans first, and says why only if it must write.
+        if not started:
             return None
         raise
     finally:
