@@ -18,6 +18,7 @@ from pubcli.store import cache as cache_module
 from pubcli.store.cache import CachedStore
 from pubcli.store.memory import open_store
 from pubcli.store.query import Criteria
+from pubcli.store.updates import add_publications
 from tests.conftest import entry
 from tests.test_cache import (
     add_as_planned,
@@ -442,3 +443,25 @@ def test_a_manifest_a_killed_writer_left_half_written_is_removed_by_the_next_wri
     add_as_planned(path, directory, [publication("n1", "New")])
     assert not left.exists()
     assert other.exists()
+
+
+def test_a_warm_add_whose_manifest_cannot_be_made_gives_its_claim_up(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the new manifest of an add cannot be made after its sections were written
+    (a bug or a crafted value), the add stands and its generation is given up at once:
+    no marker stays held by this process (a long-lived caller of the API would keep its
+    files from every other process's cleanup, and one descriptor per failure)."""
+    path = isolated / "cat.toml"
+    path.write_text("".join(entry(f"e{n}", f"Entry {n}") + "\n" for n in range(5)))
+    directory = isolated / "cache"
+    cached(path, directory)
+    before = sorted(directory.iterdir())
+
+    def failing(*arguments: object) -> None:
+        raise TypeError("a crafted count")
+
+    monkeypatch.setattr(cache_module, "_facet_counts", failing)
+    add_publications(path, "c", [publication("n1", "New")], directory)
+    assert b'id = "n1"' in path.read_bytes()
+    assert sorted(directory.iterdir()) == before

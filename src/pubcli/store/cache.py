@@ -1656,22 +1656,22 @@ class CachedStore:
             if blocks is not None:
                 sections.update(self._writer.write_sections(generation, blocks))
             orders = self._writer.write_sections(order_generation, self._extended_orders(new))
-        manifest.update(
-            generation=generation,
-            sections=sections,
-            orders=orders,
-            order_generation=order_generation,
-            count=self._count + len(new),
-            facet_counts=_facet_counts(new, self._facet_counts()),
-            stamp=list(stamp_of(status)),
-            content_crc=zlib.crc32(appended, manifest["content_crc"]),
-            racy=True,
-            append=append,
-            problems=manifest["problems"] + problems,
-        )
-        if _is_int(manifest.get("newlines")):
-            manifest["newlines"] += appended.count(b"\n")
-        self._writer.commit(manifest, claim)
+            manifest.update(
+                generation=generation,
+                sections=sections,
+                orders=orders,
+                order_generation=order_generation,
+                count=self._count + len(new),
+                facet_counts=_facet_counts(new, self._facet_counts()),
+                stamp=list(stamp_of(status)),
+                content_crc=zlib.crc32(appended, manifest["content_crc"]),
+                racy=True,
+                append=append,
+                problems=manifest["problems"] + problems,
+            )
+            if _is_int(manifest.get("newlines")):
+                manifest["newlines"] += appended.count(b"\n")
+        self._writer.commit(manifest, claim)  # which gives the claim up if it fails
         return manifest
 
     def _appended_blocks(self, appended: bytes, headers: Sequence[int]) -> dict[str, bytes] | None:
