@@ -1391,6 +1391,23 @@ def _replaced(old: bytes, ranges: list[tuple[int, int, bytes]]) -> bytes:
     return b"".join([*parts, old[kept:]])
 
 
+def test_a_file_is_hashed_alike_without_preadv(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the system has no ``preadv`` (macOS before 11), the file is read with
+    ``pread``: the same CRC-32."""
+    import zlib
+
+    from pubcli.store.checksums import InFile
+
+    data = bytes(range(256)) * 50
+    with tempfile.TemporaryFile() as file:
+        file.write(data)
+        file.flush()
+        monkeypatch.delattr(os, "preadv")
+        assert InFile(file.fileno(), len(data), part=1000).crc32(3, len(data)) == zlib.crc32(
+            data[3:]
+        )
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.binary(max_size=600),

@@ -20,9 +20,14 @@ _SLOW_NS = 10 * 10**9
 
 
 def slow_clock(start: int) -> types.SimpleNamespace:
-    """A ``time`` module whose clock reads ``start`` first, then ``_SLOW_NS`` later."""
+    """A ``time`` module whose clock reads ``start`` first, then ``_SLOW_NS`` later (the
+    wait for a lock keeps the real monotonic clock)."""
     readings: Iterator[int] = iter([start])
-    return types.SimpleNamespace(time_ns=lambda: next(readings, start + _SLOW_NS))
+    return types.SimpleNamespace(
+        time_ns=lambda: next(readings, start + _SLOW_NS),
+        monotonic=time.monotonic,
+        sleep=time.sleep,
+    )
 
 
 @pytest.fixture

@@ -465,3 +465,31 @@ def test_a_warm_add_whose_manifest_cannot_be_made_gives_its_claim_up(
     add_publications(path, "c", [publication("n1", "New")], directory)
     assert b'id = "n1"' in path.read_bytes()
     assert sorted(directory.iterdir()) == before
+
+
+def test_a_cache_directory_lock_held_for_long_stops_no_write(isolated: Path) -> None:
+    """The cache directory's lock is held for milliseconds; a pubcli stopped while it
+    holds it (Ctrl-Z) must not stop other writes: they wait a moment, then write the
+    cache without it, and answer as a fresh parse does."""
+    import fcntl
+    import threading
+    import time
+
+    path = isolated / "cat.toml"
+    path.write_text("".join(entry(f"e{n}", f"Entry {n}") + "\n" for n in range(5)))
+    directory = isolated / "cache"
+    cached(path, directory)
+    holder = os.open(directory, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    try:
+        started = time.monotonic()
+        adding = threading.Thread(
+            target=add_as_planned, args=(path, directory, [publication("n1", "New")])
+        )
+        adding.start()
+        adding.join(timeout=30)
+        assert not adding.is_alive()
+        assert time.monotonic() - started >= cache_module._LOCK_WAIT
+    finally:
+        os.close(holder)
+    assert_answers_without_a_rebuild(path, directory, [Criteria(), Criteria(texts=("new",))])

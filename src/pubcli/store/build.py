@@ -94,14 +94,14 @@ class CacheSections:
         try:
             for name in (*_STREAMED, "taken"):
                 self._files[name] = writer.open_section(self.generation, name)
+            # The leading newline lets every line be found as "\n[" + id.
+            self._files["taken"].write(b"\n")
+            self._index = IndexBuilder(writer.directory)
         except BaseException:
             for file in self._files.values():
                 file.__exit__()
             writer.abandon(self.claim)
             raise
-        # The leading newline lets every line be found as "\n[" + id.
-        self._files["taken"].write(b"\n")
-        self._index = IndexBuilder(writer.directory)
         self._facet_counts: dict[str, list[Count]] = _facet_counts([], {})
         self._dates: list[datetime.date | None] = []
         self._titles: list[str] = []

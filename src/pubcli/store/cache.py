@@ -552,12 +552,7 @@ class _Writer:
             yield False
             return
         try:
-            held = True
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX)
-            except OSError:
-                held = False
-            yield held
+            yield _flock_within(descriptor, _LOCK_WAIT)
         finally:
             os.close(descriptor)
 
@@ -603,6 +598,27 @@ class _Writer:
             for path in sorted(paths, key=lambda path: path.endswith(f".{_CLAIM}")):
                 with contextlib.suppress(OSError):
                     os.unlink(path)
+
+
+_LOCK_WAIT = 2.0
+"""Seconds a cache write waits for the cache directory's lock, which another pubcli
+holds for milliseconds: one stopped there (Ctrl-Z) must not stop every other's cache
+writes, which then go on without it, as where the file system has no locks."""
+
+
+def _flock_within(descriptor: int, seconds: float) -> bool:
+    """Take ``descriptor``'s exclusive lock within ``seconds``; whether it was taken."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.005)
+        except OSError:
+            return False
 
 
 _CLAIM = "pending"

@@ -103,12 +103,21 @@ class InFile:
         if not 0 <= start <= end <= self._size:
             raise ValueError("the bytes are not in the file")
         while start < end:
-            read = os.preadv(self._descriptor, [self._buffer[: end - start]], start)
+            read = _read_into(self._descriptor, self._buffer[: end - start], start)
             if not read:
                 raise ValueError("the file is shorter than it was")
             value = zlib.crc32(self._buffer[:read], value)
             start += read
         return value
+
+
+def _read_into(descriptor: int, buffer: memoryview, offset: int) -> int:
+    """``os.preadv`` into ``buffer``; where there is none (macOS before 11), ``os.pread``."""
+    if hasattr(os, "preadv"):
+        return os.preadv(descriptor, [buffer], offset)
+    data = os.pread(descriptor, len(buffer), offset)
+    buffer[: len(data)] = data
+    return len(data)
 
 
 def _hashed(data: Hashed | memoryview) -> Hashed:
