@@ -870,7 +870,8 @@ def test_answers_stay_equal_through_writes_and_hand_edits_mixed(
     duplicated, broken and fixed, the file written anew unchanged) in any order, on a
     CRLF file, one with a BOM or without a final newline, entries with comments above
     their headers: each write is the whole-file plan's, and every answer (problems and
-    their lines included) is a fresh parse's."""
+    their lines included) is a fresh parse's. A hand edit followed by a write is not
+    queried first: the write finds the cache as the hand left it."""
     from pubcli.errors import CatalogueError, NoMatchError
 
     path = isolated / "mixed" / "cat.toml"
@@ -882,7 +883,7 @@ def test_answers_stay_equal_through_writes_and_hand_edits_mixed(
     path.write_bytes(restyle(text, style))
     cached(path, directory)
     gone: list[str] = []
-    for operation in operations:
+    for number, operation in enumerate(operations):
         try:
             ids = [p.id for p in load_catalogue(path, "c").publications]
         except CatalogueError:
@@ -918,6 +919,9 @@ def test_answers_stay_equal_through_writes_and_hand_edits_mixed(
                 )
         except InvalidInputError:
             pass  # refused (a collision, an emptied list): nothing was written
+        following = operations[number + 1 : number + 2]
+        if operation[0] == "hand" and following and following[0][0] != "hand":
+            continue  # the write that follows patches the cache itself, not a query
         assert outcome(lambda: open_store(path, "c", directory), [criteria]) == outcome(
             lambda: fresh(path), [criteria]
         )

@@ -493,3 +493,33 @@ def test_a_cache_directory_lock_held_for_long_stops_no_write(isolated: Path) -> 
     finally:
         os.close(holder)
     assert_answers_without_a_rebuild(path, directory, [Criteria(), Criteria(texts=("new",))])
+
+
+@pytest.mark.parametrize("hand", ["append", "title"])
+@pytest.mark.parametrize("write", ["edit", "remove", "add"])
+def test_the_first_write_after_a_hand_edit_patches_the_cache_first(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, hand: str, write: str
+) -> None:
+    """Blocks appended by hand, or a title changed in place, and then a write before any
+    query: the write patches the cache as a query would (costing what changed) and is
+    served by it, never a whole parse and a rebuild; its bytes are the whole-file plan's."""
+    path = isolated / "cat.toml"
+    blocks = [entry(f"e{n}", f"Entry {n}", date="2020-01-01") + "\n" for n in range(20)]
+    path.write_text("".join(blocks), encoding="utf-8")
+    directory = isolated / "cache"
+    cached(path, directory)
+    if hand == "append":
+        with path.open("a", encoding="utf-8") as file:
+            file.write("\n" + entry("h1", "By hand", date="2021-01-01") + "\n")
+    else:
+        blocks[7] = entry("e7", "Seven by hand", date="2020-01-01") + "\n"
+        path.write_text("".join(blocks), encoding="utf-8")
+    with monkeypatch.context() as patched:
+        forbid_rebuilds(patched)
+        if write == "edit":
+            edit_as_planned(path, directory, ["e3"], FieldChanges(title="Three"))
+        elif write == "remove":
+            remove_as_planned(path, directory, ["e12"])
+        else:
+            add_as_planned(path, directory, [publication("n1", "New")])
+    assert_answers_without_a_rebuild(path, directory, [Criteria(), Criteria(texts=("hand",))])

@@ -1652,11 +1652,11 @@ class CachedStore:
         if "tail_indices" in sections:
             data["tail_indices"] = _array_bytes("i", range(self._count, self._count + len(new)))
         blocks = None
-        if headers is not None and appended_entries is None:
+        if headers is not None and len(raw_entries) == len(new):
             blocks = self._appended_blocks(appended, headers)
         for name in _BLOCK_SECTIONS:
-            # Where each entry's block is: not known for blocks joined to the file by
-            # hand (or it is written anew below).
+            # Where each entry's block is: not known unless each appended entry's header
+            # is (then it is written anew below).
             sections.pop(name, None)
         # A new generation: every section written is a new file.
         old_generation = manifest["generation"]
@@ -2233,7 +2233,11 @@ def open_grown(
     if not (ends_line or appended.startswith((b"\n", b"\r\n"))):
         raise CacheInvalidError("the appended text continues the last line")
     new, entries = _appended_entries(store, appended, newlines, display)
-    return CachedStore(directory, real_path, store.extend(new, status, appended, entries), display)
+    # Where each appended block is, for edit and remove to serve them (None unless the
+    # appended text is made of blocks alone, one per entry).
+    headers = _block_starts(appended, len(entries.raw_entries))
+    manifest = store.extend(new, status, appended, entries, headers)
+    return CachedStore(directory, real_path, manifest, display)
 
 
 def _appended_bytes(
@@ -2861,11 +2865,28 @@ def open_for_write(
     """The cache of the catalogue at ``real_path`` (now at ``status``), for a writer.
 
     A racy cache is not yet proved: call ``prove`` before the new file replaces the old
-    (``add`` does it while the kernel copies the file).
+    (``add`` does it while the kernel copies the file). A cache that the file outgrew by
+    hand (blocks appended, or edited in place) is first patched as a query patches it:
+    the write then costs what the hand changed, not a whole parse and a rebuild.
     """
-    return CacheForWrite(
-        open_cached(directory, real_path, status, display, check_racy=False), real_path, status
-    )
+    try:
+        store = open_cached(directory, real_path, status, display, check_racy=False)
+    except CacheInvalidError:
+        store = open_changed(directory, real_path, status, display)
+    return CacheForWrite(store, real_path, status)
+
+
+def open_changed(
+    directory: Path, real_path: Path, status: os.stat_result, display: str
+) -> CachedStore:
+    """The cache of a catalogue changed by hand since it was cached, patched for what
+    changed (``open_grown``, ``open_edited``); ``CacheInvalidError`` if neither can."""
+    for patched in (open_grown, open_edited):
+        try:
+            return patched(directory, real_path, status, display)
+        except CacheInvalidError:
+            pass
+    raise CacheInvalidError("the catalogue changed otherwise than blocks appended or edited")
 
 
 # --- looking after the cache (pubcli cache info|clear) --------------------------------

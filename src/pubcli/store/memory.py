@@ -154,11 +154,8 @@ def open_store(
         except cache.CacheInvalidError:
             pass
         # A hand edit costs what it changed, not the whole file.
-        for open_changed in (cache.open_grown, cache.open_edited):
-            try:
-                return open_changed(cache_directory, real_path, status, display)
-            except cache.CacheInvalidError:
-                pass
+        with contextlib.suppress(cache.CacheInvalidError):
+            return cache.open_changed(cache_directory, real_path, status, display)
     started = time.time_ns()
     with open_regular(path, display) as file:  # the only time the call opens the file
         # The file opened may not be the one looked at (a symlink moved between): what
