@@ -49,6 +49,16 @@ def assert_answers_without_a_rebuild(path: Path, directory: Path, queries: list[
         assert everything(store, queries) == everything(fresh(path), queries)
 
 
+def five_entries_cached(isolated: Path) -> tuple[Path, Path, str]:
+    """A catalogue of five entries, its cache directory, and its key there."""
+    path = isolated / "cat.toml"
+    path.write_text("".join(entry(f"e{n}", f"Entry {n}") + "\n" for n in range(5)))
+    directory = isolated / "cache"
+    cached(path, directory)
+    (manifest,) = directory.glob("*.json")
+    return path, directory, manifest.name.removesuffix(".json")
+
+
 def publication(id_: str, title: str) -> Publication:
     return Publication(
         id=id_, title=title, type="x", components=("ICE",), date=datetime.date(2020, 1, 1)
@@ -404,12 +414,7 @@ def test_a_generation_whose_maker_was_killed_is_removed_by_the_next_write(
 ) -> None:
     """A process killed while it made a generation leaves its files and its marker, no
     longer held: the next write of the cache removes them (a held one it leaves)."""
-    path = isolated / "cat.toml"
-    path.write_text("".join(entry(f"e{n}", f"Entry {n}") + "\n" for n in range(5)))
-    directory = isolated / "cache"
-    cached(path, directory)
-    (manifest,) = directory.glob("*.json")
-    key = manifest.name.removesuffix(".json")
+    path, directory, key = five_entries_cached(isolated)
     left = [directory / f"{key}.{'ab' * 8}.{name}" for name in ("records", "pending")]
     for file in left:
         file.write_bytes(b"x")
@@ -428,12 +433,7 @@ def test_a_manifest_a_killed_writer_left_half_written_is_removed_by_the_next_wri
     """A process killed while it wrote a manifest leaves its temporary file (nothing else
     names it): the next write of the cache, under the cache directory's lock that every
     manifest is written under, removes it; no later write would."""
-    path = isolated / "cat.toml"
-    path.write_text("".join(entry(f"e{n}", f"Entry {n}") + "\n" for n in range(5)))
-    directory = isolated / "cache"
-    cached(path, directory)
-    (manifest,) = directory.glob("*.json")
-    key = manifest.name.removesuffix(".json")
+    path, directory, key = five_entries_cached(isolated)
     left = directory / f".{key}.{'cd' * 8}.tmp"
     left.write_bytes(b'{"generation": ')
     left.chmod(0o600)

@@ -70,7 +70,8 @@ from pubcli.store.search import (
     Query,
     Term,
     field_groups,
-    folded_groups,
+    fold,
+    publication_groups,
     term_holds,
 )
 from pubcli.store.search import select as search_select
@@ -353,26 +354,12 @@ def _facet_counts(
 
 
 def _groups(publication: Publication) -> FieldGroups:
-    return field_groups(
-        publication.id,
-        publication.title,
-        publication.type,
-        publication.summary,
-        publication.components,
-        publication.topics,
-    )
+    return publication_groups(publication)
 
 
 def _index_groups(publication: Publication) -> FieldGroups:
     """What the token index is given of one publication: its ``_groups``' tokens."""
-    return folded_groups(
-        publication.id,
-        publication.title,
-        publication.type,
-        publication.summary,
-        publication.components,
-        publication.topics,
-    )
+    return publication_groups(publication, fold)
 
 
 def _tail_sections(publications: Sequence[Publication], first_tail: int) -> dict[str, bytes]:

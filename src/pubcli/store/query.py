@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from pubcli.errors import UsageError
 from pubcli.safe_text import quoted
-from pubcli.store.search import Query, field_groups, fold, parse
+from pubcli.store.search import Query, fold, parse, publication_groups
 from pubcli.store.search import matches as search_matches
 
 if TYPE_CHECKING:
@@ -136,14 +136,7 @@ class Criteria(_Fields):
                 if until is not None and publication.date > until:
                     return False
             if queries:
-                groups = field_groups(
-                    publication.id,
-                    publication.title,
-                    publication.type,
-                    publication.summary,
-                    publication.components,
-                    publication.topics,
-                )
+                groups = publication_groups(publication)
                 # Several --text options: any of them (as any criterion given twice).
                 if not any(search_matches(query, groups) for query in queries):
                     return False

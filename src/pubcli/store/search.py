@@ -30,7 +30,7 @@ after it, ``OR`` without a term on each side.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from pubcli.errors import UsageError
 from pubcli.safe_text import quoted
@@ -88,6 +88,23 @@ FieldGroups = tuple[tuple[str, ...], ...]
 """The normalized text of each field of ``FIELDS`` (several for components and topics)."""
 
 
+class Searchable(Protocol):
+    """What a query searches in an entry (a ``Publication``, without importing it)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def components(self) -> Sequence[str]: ...
+    @property
+    def topics(self) -> Sequence[str]: ...
+
+
 def field_groups(
     id_: str,
     title: str,
@@ -95,36 +112,34 @@ def field_groups(
     summary: str,
     components: Iterable[str],
     topics: Iterable[str],
+    each: Callable[[str], str] = normalize,
 ) -> FieldGroups:
-    """What a query searches in one entry, field by field (see ``FIELDS``)."""
+    """What a query searches in one entry, field by field (see ``FIELDS``): each value
+    ``normalize``d, or as ``each`` makes it."""
     return (
-        (normalize(id_),),
-        (normalize(title),),
-        (normalize(type_),),
-        (normalize(summary),),
-        tuple(map(normalize, components)),
-        tuple(map(normalize, topics)),
+        (each(id_),),
+        (each(title),),
+        (each(type_),),
+        (each(summary),),
+        tuple(map(each, components)),
+        tuple(map(each, topics)),
     )
 
 
-def folded_groups(
-    id_: str,
-    title: str,
-    type_: str,
-    summary: str,
-    components: Iterable[str],
-    topics: Iterable[str],
+def publication_groups(
+    publication: Searchable, each: Callable[[str], str] = normalize
 ) -> FieldGroups:
-    """``field_groups`` with each value folded but its whitespace left as it is: the
-    same tokens by ``str.split``, for the index, which splits each value into tokens
-    (normalizing a value would split and join it only to be split again)."""
-    return (
-        (fold(id_),),
-        (fold(title),),
-        (fold(type_),),
-        (fold(summary),),
-        tuple(map(fold, components)),
-        tuple(map(fold, topics)),
+    """``field_groups`` of one publication. The token index takes each value ``fold``ed
+    only, its whitespace left as it is: the same tokens by ``str.split`` (normalizing a
+    value would split and join it only to be split again)."""
+    return field_groups(
+        publication.id,
+        publication.title,
+        publication.type,
+        publication.summary,
+        publication.components,
+        publication.topics,
+        each,
     )
 
 
