@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from pubcli.catalogue.loader import load_catalogue
 from tests.conftest import PUBCLI, entry
 
@@ -137,35 +139,24 @@ def test_a_title_that_makes_no_id_is_refused_at_once(
     assert "error: cannot make an id from the title; give one with --id" in terminal.screen
 
 
+@pytest.mark.parametrize(
+    ("command", "question"),
+    [(["add", "--type", "Letter"], "Title: "), (["remove", "a"], "[y/N]: ")],
+    ids=["add's prompt", "remove's question"],
+)
 def test_ctrl_c_at_a_prompt_ends_its_line_first(
-    make_catalogue: Callable[..., Path], isolated: Path
+    make_catalogue: Callable[..., Path], isolated: Path, command: list[str], question: str
 ) -> None:
-    """The terminal shows 'Title: ^C', then 'error: interrupted' on a line of its own;
-    exit 130 and nothing written."""
-    path = make_catalogue(entry("a", "Alpha"))
-    before = path.read_bytes()
-    terminal = Terminal(["add", "--type", "Letter"], isolated)
-    terminal.wait_for("Title: ")
-    terminal.wait_until_reading()
-    os.write(terminal.fd, b"\x03")
-    assert terminal.finish() == 130, repr(terminal.screen)
-    assert "Title: ^C\r\nerror: interrupted\r\n" in terminal.screen, repr(terminal.screen)
-    assert path.read_bytes() == before
-
-
-def test_ctrl_c_at_removes_question_ends_its_line_first(
-    make_catalogue: Callable[..., Path], isolated: Path
-) -> None:
-    """As at add's prompts: '[y/N]: ^C', then 'error: interrupted' on a line of its own;
-    exit 130 and nothing removed."""
+    """The terminal shows 'Title: ^C' (add) or '[y/N]: ^C' (remove), then
+    'error: interrupted' on a line of its own; exit 130 and nothing written."""
     path = make_catalogue(entry("a", "Alpha") + entry("b", "Beta"))
     before = path.read_bytes()
-    terminal = Terminal(["remove", "a", "-c", str(path)], isolated)
-    terminal.wait_for("[y/N]: ")
+    terminal = Terminal([*command, "-c", str(path)], isolated)
+    terminal.wait_for(question)
     terminal.wait_until_reading()
     os.write(terminal.fd, b"\x03")
     assert terminal.finish() == 130, repr(terminal.screen)
-    assert "[y/N]: ^C\r\nerror: interrupted\r\n" in terminal.screen, repr(terminal.screen)
+    assert f"{question}^C\r\nerror: interrupted\r\n" in terminal.screen, repr(terminal.screen)
     assert path.read_bytes() == before
 
 
