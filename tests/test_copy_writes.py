@@ -116,19 +116,18 @@ def test_the_old_file_a_write_reads_finds_what_its_bytes_hold(
 ) -> None:
     """The catalogue as an edit or a remove reads it beside the write (``os.pread``, no
     memory map), read in parts of any size: a search finds what a search of its bytes
-    finds, also across parts; a file cut short meanwhile is no cache, not a SIGBUS."""
-    from unittest import mock
-
-    from pubcli.store import cache
+    finds, also across parts; a file cut short meanwhile is an error (no cache), not a
+    SIGBUS."""
+    from pubcli.store.checksums import InFile
 
     start, end = sorted((min(first, len(data)), min(second, len(data))))
-    with tempfile.TemporaryFile() as file, mock.patch.object(cache._OpenFile, "_PART", part):
+    with tempfile.TemporaryFile() as file:
         file.write(data)
         file.flush()
-        opened = cache._OpenFile(file.fileno(), len(data))
+        opened = InFile(file.fileno(), len(data), part=part)
         assert opened.find(sub, start, end) == data.find(sub, start, end)
         assert opened[start:end] == data[start:end]
         file.truncate(start)
         if start < end:
-            with pytest.raises(cache.CacheInvalidError):
+            with pytest.raises(ValueError):
                 opened[start:end]

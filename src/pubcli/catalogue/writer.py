@@ -463,8 +463,8 @@ class _CopyInThread:
     """``_copy_at`` in a thread (the kernel copies while Python works on), then the copy
     sent to the disk while the rest is written (the fsync before the rename has only
     the rest to write). ``error``, once ``copied`` or joined, is what it raised.
-    Made, then started inside the ``try`` whose ``finally`` joins it: a Ctrl-C between
-    the two leaves no thread writing to a descriptor closed under it."""
+    Made, then started inside the ``try`` that cancels and joins it on any failure: a
+    Ctrl-C between the two leaves no thread writing to a descriptor closed under it."""
 
     def __init__(self, source: int, temp: int, count: int) -> None:
         self.error: BaseException | None = None

@@ -93,6 +93,7 @@ if TYPE_CHECKING:
     from pubcli.catalogue.rules import TitleDateKey
     from pubcli.fields import Record
     from pubcli.model import Publication
+    from pubcli.store.checksums import InFile
 
 CACHE_FORMAT = 10
 NO_CACHE_ENV = "PUBCLI_NO_CACHE"
@@ -815,45 +816,13 @@ def _group_crcs(content: FileBytes, starts: Sequence[int], firsts: Iterable[int]
         ).tobytes()
 
 
-class _OpenFile:
-    """The first ``size`` bytes of an open file, read where asked (``os.pread``): no
-    memory map, so a file cut short meanwhile is "no cache", never a SIGBUS."""
-
-    _PART = 1 << 20
-
-    def __init__(self, descriptor: int, size: int) -> None:
-        self._descriptor = descriptor
-        self._size = size
-
-    def __len__(self) -> int:
-        return self._size
-
-    def __getitem__(self, where: slice) -> bytes:
-        start, end, _ = where.indices(self._size)
-        data = os.pread(self._descriptor, max(end - start, 0), start)
-        if len(data) != max(end - start, 0):
-            raise CacheInvalidError("the catalogue changed while read")
-        return data
-
-    def find(self, sub: bytes, start: int, end: int) -> int:
-        """Where ``sub`` (not empty) first occurs in bytes ``start`` to ``end``, or -1."""
-        at = start
-        while at < end:
-            part = self[at : min(end, at + self._PART + len(sub) - 1)]
-            found = part.find(sub)
-            if found >= 0:
-                return at + found
-            at += self._PART
-        return -1
-
-
 class _Spliced:
     """The bytes a write puts in place: those of ``old`` (the file) with each
     ``(start, end, new)`` of ``replacements`` (in file order, apart) in place of its bytes
     ``start`` to ``end``, read range by range. The cache's new sections are made from
     them while the kernel writes the new file."""
 
-    def __init__(self, old: _OpenFile, replacements: Sequence[tuple[int, int, bytes]]) -> None:
+    def __init__(self, old: InFile, replacements: Sequence[tuple[int, int, bytes]]) -> None:
         self._old = old
         pieces: list[bytes | range] = []  # a range: bytes of the old file
         kept = 0
@@ -903,8 +872,8 @@ class _Spliced:
         return -1
 
 
-FileBytes = bytes | mmap.mmap | _Spliced
-"""A file's bytes: read, mapped, or a write's (``_Spliced``)."""
+FileBytes = bytes | _Spliced
+"""A file's bytes: read, or a write's (``_Spliced``)."""
 
 
 @contextlib.contextmanager
@@ -2722,8 +2691,10 @@ class CacheForWrite:
         size = self._status.st_size
         if not size:
             raise CacheInvalidError("the catalogue is empty")
+        from pubcli.store.checksums import InFile
+
         cuts = [(start, end, b"") for start, end in removal.ranges]
-        return self._store.remove(removal, _Spliced(_OpenFile(descriptor, size), cuts))
+        return self._store.remove(removal, _Spliced(InFile(descriptor, size), cuts))
 
     def record(self, pending: PendingCache, status: os.stat_result, content_crc: int) -> None:
         """Make what ``prepare_edit`` or ``prepare_remove`` made the cache of the file now
@@ -2769,7 +2740,9 @@ class CacheForWrite:
         new_lines = lines[: block.entry + 1]
         new_lines.extend(_shifted(lines[block.entry + 1 :], moved_lines))
         newlines = int(store._manifest["newlines"]) + moved_lines
-        data = _Spliced(_OpenFile(descriptor, size), [(block.start, block.end, new_block)])
+        from pubcli.store.checksums import InFile
+
+        data = _Spliced(InFile(descriptor, size), [(block.start, block.end, new_block)])
         append = _append_after_change(data, new_block, block.end >= size, self.append_info.newline)
         replaced = _Replaced(data, unchanged, array("q", [0]), new_lines, newlines, append)
         return store.replace([after], block.entry, replaced)

@@ -87,26 +87,50 @@ class InMemory:
 
 
 class InFile:
-    """The first ``size`` bytes of an open file, hashed a part at a time through one
-    buffer: faster than a memory map (whose pages fault in one by one), and a file cut
-    short meanwhile is an error (``ValueError``), never a SIGBUS that kills the process."""
+    """The first ``size`` bytes of an open file, read where asked (``os.pread``) and
+    hashed a part at a time through one buffer: faster than a memory map (whose pages
+    fault in one by one), and a file cut short meanwhile is an error (``ValueError``),
+    never a SIGBUS that kills the process."""
 
     def __init__(self, descriptor: int, size: int, part: int = 1 << 20) -> None:
         self._descriptor = descriptor
         self._size = size
-        self._buffer = memoryview(bytearray(max(1, min(size, part))))
+        self._part = max(1, part)
+        self._buffer: memoryview | None = None  # made by the first hash
 
     def __len__(self) -> int:
         return self._size
 
+    def __getitem__(self, where: slice) -> bytes:
+        start, end, _ = where.indices(self._size)
+        count = max(end - start, 0)
+        data = os.pread(self._descriptor, count, start)
+        if len(data) != count:
+            raise ValueError("the file is shorter than it was")
+        return data
+
+    def find(self, sub: bytes, start: int, end: int) -> int:
+        """Where ``sub`` (not empty) first occurs in bytes ``start`` to ``end``, or -1:
+        read a part at a time, each overlapping the next by all but a byte of ``sub``."""
+        at = start
+        while at < end:
+            found = self[at : min(end, at + self._part + len(sub) - 1)].find(sub)
+            if found >= 0:
+                return at + found
+            at += self._part
+        return -1
+
     def crc32(self, start: int, end: int, value: int = 0) -> int:
         if not 0 <= start <= end <= self._size:
             raise ValueError("the bytes are not in the file")
+        if self._buffer is None:
+            self._buffer = memoryview(bytearray(max(1, min(self._size, self._part))))
+        buffer = self._buffer
         while start < end:
-            read = _read_into(self._descriptor, self._buffer[: end - start], start)
+            read = _read_into(self._descriptor, buffer[: end - start], start)
             if not read:
                 raise ValueError("the file is shorter than it was")
-            value = zlib.crc32(self._buffer[:read], value)
+            value = zlib.crc32(buffer[:read], value)
             start += read
         return value
 

@@ -211,10 +211,10 @@ class _Proof:
 def _proof_while_copying(
     cached: cache.CacheForWrite, source: BinaryIO, at: int = 0
 ) -> Iterator[_Proof | None]:
-    """A file changed within a tick of being cached is proved by CRC-32 (through a map of
-    the same open file, split at ``at``) while the kernel copies it, one open and no
-    wait: the proof, whose ``confirm`` is to be called before the rename (None when the
-    cache's stamp is proof enough)."""
+    """A file changed within a tick of being cached is proved by CRC-32 (reading the same
+    open file, split at ``at``) while the kernel copies it, one open and no wait: the
+    proof, whose ``confirm`` is to be called before the rename (None when the cache's
+    stamp is proof enough)."""
     proof = _Proof(cached, source, at) if cached.needs_proof else None
     try:
         yield proof
