@@ -2612,6 +2612,7 @@ class CacheForWrite:
         the cache knows (by CRC-32).
         """
         from pubcli.catalogue.blocks import comment_run_start
+        from pubcli.store.checksums import InFile
 
         store = self._store
         starts = store._array("block_starts", "q", None)
@@ -2621,14 +2622,8 @@ class CacheForWrite:
         size = self._status.st_size
         if starts[-1] != size:
             raise CacheInvalidError("the blocks do not end at the file's end")
-
-        def read(start: int, end: int) -> bytes:
-            data = os.pread(descriptor, end - start, start)
-            if len(data) != end - start:
-                raise CacheInvalidError("the catalogue changed while read")
-            return data
-
-        body = len(_BOM_BYTES) if read(0, min(size, len(_BOM_BYTES))) == _BOM_BYTES else 0
+        data = InFile(descriptor, size)  # cut short meanwhile: an error, then no cache
+        body = len(_BOM_BYTES) if data[: len(_BOM_BYTES)] == _BOM_BYTES else 0
 
         def block_start(slot: int) -> int:
             """Where the block whose header is that of ``slot`` starts (its comments)."""
@@ -2636,7 +2631,7 @@ class CacheForWrite:
             while above and starts[above - 1] == header:  # removed slots: empty blocks
                 above -= 1
             region_start = starts[above - 1] if above else body
-            text = read(region_start, header).decode("utf-8")
+            text = data[region_start:header].decode("utf-8")
             start = comment_run_start(text, len(text))
             if start is None:
                 raise CacheInvalidError("a comment above a header may end a string")
@@ -2650,7 +2645,7 @@ class CacheForWrite:
             end = size if block.end >= size else block_start(slot + 1)
             if not start <= block.start < end <= block.end:
                 raise CacheInvalidError("a block is not where the cache says")
-            read_from_start = read(start, block.end)
+            read_from_start = data[start : block.end]
             if zlib.crc32(read_from_start[block.start - start :]) != block.crc:
                 raise CacheInvalidError("a block is not the one cached")
             ranges.append((start, end))
